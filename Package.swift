@@ -1,0 +1,128 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+  name: "Cabin",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "cabin", targets: ["cabin"]),
+    .library(name: "CabinDBus", targets: ["CabinDBus"]),
+    .library(name: "CabinService", targets: ["CabinService"]),
+    .library(name: "CabinTestKit", targets: ["CabinTestKit"]),
+    .library(name: "CabinInference", targets: ["CabinInference"]),
+    .library(name: "VehicleSignals", targets: ["VehicleSignals"]),
+    .library(name: "VehicleSimulation", targets: ["VehicleSimulation"]),
+    .library(name: "IntentUnderstanding", targets: ["IntentUnderstanding"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+  ],
+  targets: [
+    // MARK: D-Bus foundation
+    .systemLibrary(
+      name: "CDBus",
+      pkgConfig: "dbus-1",
+      providers: [.apt(["libdbus-1-dev"])]
+    ),
+    .target(
+      name: "CabinDBus",
+      dependencies: [
+        "CDBus",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "CabinService",
+      dependencies: [
+        "CabinDBus",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "CabinTestKit",
+      dependencies: ["CabinDBus"],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "CabinCLI",
+      dependencies: [
+        "CabinDBus",
+        "CabinService",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin",
+      dependencies: ["CabinCLI"],
+      path: "Services/Cabin",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "CabinDBusTests",
+      dependencies: ["CabinDBus", "CabinService", "CabinTestKit"],
+      swiftSettings: strict
+    ),
+
+    // MARK: On-device model backend
+    .systemLibrary(
+      name: "COpenBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .target(
+      name: "CabinInference",
+      dependencies: ["COpenBLAS"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "CabinInferenceTests",
+      dependencies: ["CabinInference"],
+      swiftSettings: strict
+    ),
+
+    // MARK: Vehicle signals and the simulator
+    .target(
+      name: "VehicleSignals",
+      swiftSettings: strict
+    ),
+    .target(
+      name: "VehicleSimulation",
+      dependencies: ["VehicleSignals"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "VehicleSignalsTests",
+      dependencies: ["VehicleSignals"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "VehicleSimulationTests",
+      dependencies: ["VehicleSimulation"],
+      swiftSettings: strict
+    ),
+
+    // MARK: Voice intent
+    .target(
+      name: "IntentUnderstanding",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "IntentUnderstandingTests",
+      dependencies: ["IntentUnderstanding"],
+      swiftSettings: strict
+    ),
+  ]
+)

@@ -1,0 +1,4 @@
+#ifndef CABIN_CDBUS_SHIM_H
+#define CABIN_CDBUS_SHIM_H
+#include <dbus/dbus.h>
+#endif

@@ -1,0 +1,2 @@
+/// Namespace for the module; replaced as it is written.
+public enum CabinDBusModule {}

@@ -1,0 +1,2 @@
+/// Namespace for the CabinService module; replaced as the module is written.
+public enum CabinServiceModule {}

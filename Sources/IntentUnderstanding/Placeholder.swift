@@ -1,0 +1,2 @@
+/// Namespace for the IntentUnderstanding module; replaced as the module is written.
+public enum IntentUnderstandingModule {}

@@ -1,0 +1,2 @@
+/// Namespace for the VehicleSignals module; replaced as the module is written.
+public enum VehicleSignalsModule {}

@@ -1,0 +1,2 @@
+/// Namespace for the VehicleSimulation module; replaced as the module is written.
+public enum VehicleSimulationModule {}
