@@ -51,7 +51,7 @@ let package = Package(
     ),
     .target(
       name: "CabinTestKit",
-      dependencies: ["CabinDBus"],
+      dependencies: ["CabinDBus", "CabinService"],
       swiftSettings: strict
     ),
     .target(

@@ -1,2 +1,0 @@
-/// Namespace for the module; replaced as it is written.
-public enum CabinDBusModule {}

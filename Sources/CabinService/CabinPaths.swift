@@ -1,0 +1,32 @@
+public import Foundation
+
+/// Finds Cabin's configuration directory (`Config/` in a checkout, or an installed copy).
+public enum CabinPaths {
+  /// The configuration directory: `$CABIN_CONFIG_DIR`, else `Config/` in the current directory
+  /// or next to one of the executable's ancestors (a build tree), else `/usr/share/cabin`.
+  public static func configDirectory(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> URL? {
+    if let explicit = environment["CABIN_CONFIG_DIR"] { return URL(fileURLWithPath: explicit) }
+    var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      .deletingLastPathComponent()
+    while directory.path != "/" {
+      candidates.append(directory)
+      directory.deleteLastPathComponent()
+    }
+    for candidate in candidates {
+      let config = candidate.appendingPathComponent("Config")
+      if FileManager.default.fileExists(atPath: config.appendingPathComponent("dbus/cabin-bus.conf").path) {
+        return config
+      }
+    }
+    let installed = URL(fileURLWithPath: "/usr/share/cabin")
+    return FileManager.default.fileExists(atPath: installed.path) ? installed : nil
+  }
+
+  /// The private bus configuration inside `configDirectory`.
+  public static func busConfig(in configDirectory: URL) -> URL {
+    configDirectory.appendingPathComponent("dbus/cabin-bus.conf")
+  }
+}

@@ -1,2 +1,0 @@
-/// Namespace for the CabinService module; replaced as the module is written.
-public enum CabinServiceModule {}

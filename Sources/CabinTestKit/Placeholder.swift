@@ -1,2 +1,0 @@
-/// Namespace for the CabinTestKit module; replaced as the module is written.
-public enum CabinTestKitModule {}
