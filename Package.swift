@@ -61,12 +61,16 @@ let package = Package(
         "CabinService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
       ],
       swiftSettings: strict
     ),
     .executableTarget(
       name: "cabin",
-      dependencies: ["CabinCLI"],
+      dependencies: [
+        "CabinCLI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Services/Cabin",
       swiftSettings: strict
     ),

@@ -27,10 +27,11 @@ public final class ChildProcess: Sendable {
     case fileDescriptor(Int32)
   }
 
-  /// Starts `executable` with `arguments` and `environment`.
+  /// Starts `executable` with `arguments` and `environment`; `newSession` detaches it from the
+  /// caller's terminal and process group.
   public init(
     executable: String, arguments: [String], environment: [String: String],
-    standardOutput: Output = .inherit, standardError: Output = .inherit
+    standardOutput: Output = .inherit, standardError: Output = .inherit, newSession: Bool = false
   ) throws {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -52,7 +53,9 @@ public final class ChildProcess: Sendable {
     sigfillset(&all)
     posix_spawnattr_setsigmask(&attributes, &empty)
     posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    // POSIX_SPAWN_SETSID (glibc's 0x80) is hidden behind _GNU_SOURCE in Swift's Glibc module.
+    let setsid: Int32 = newSession ? 0x80 : 0
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | setsid))
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]

@@ -1,0 +1,44 @@
+# Cabin: `make run` starts the whole stack on a private bus; `make test` runs every test.
+# Both install the Debian packages they need first (apt-get, only when something is missing).
+
+SWIFT ?= swift
+APT_PACKAGES := dbus dbus-bin libdbus-1-dev pkg-config libxml2-utils python3-dbus python3-gi \
+	python3-dbusmock dbus-tests libopenblas-dev libpocketsphinx-dev pocketsphinx-en-us \
+	espeak-ng sox libsqlite3-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run up down test bench format lint clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+run: build
+	.build/debug/cabin up
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build -c release
+	@for b in .build/release/cabin-bench-*; do [ -x "$$b" ] && "$$b"; done
+
+format:
+	$(SWIFT) format -i -r Package.swift Sources Services Simulator Tests Benchmarks
+
+lint:
+	$(SWIFT) format lint -r Package.swift Sources Services Simulator Tests Benchmarks
+
+clean:
+	rm -rf .build

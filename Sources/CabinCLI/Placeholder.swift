@@ -1,2 +1,0 @@
-/// Namespace for the CabinCLI module; replaced as the module is written.
-public enum CabinCLIModule {}
