@@ -23,6 +23,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // MARK: D-Bus foundation
@@ -104,7 +105,10 @@ let package = Package(
     ),
     .target(
       name: "VehicleSimulation",
-      dependencies: ["VehicleSignals"],
+      dependencies: [
+        "VehicleSignals",
+        .product(name: "Yams", package: "Yams"),
+      ],
       swiftSettings: strict
     ),
     .testTarget(
@@ -114,7 +118,7 @@ let package = Package(
     ),
     .testTarget(
       name: "VehicleSimulationTests",
-      dependencies: ["VehicleSimulation"],
+      dependencies: ["VehicleSimulation", "VehicleSignals"],
       swiftSettings: strict
     ),
 

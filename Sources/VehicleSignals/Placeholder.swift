@@ -1,2 +1,0 @@
-/// Namespace for the VehicleSignals module; replaced as the module is written.
-public enum VehicleSignalsModule {}

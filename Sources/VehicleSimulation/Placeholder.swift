@@ -1,2 +1,0 @@
-/// Namespace for the VehicleSimulation module; replaced as the module is written.
-public enum VehicleSimulationModule {}
