@@ -108,57 +108,98 @@ final class ObjectRegistry: Sendable {
 
   // MARK: Dispatch (loop thread)
 
+  /// Where a call goes, decided from its header alone.
+  private enum Route {
+    case peer
+    case introspect
+    case properties
+    case managedObjects
+    case method(DBusMethod)
+  }
+
   func dispatch(_ handle: MessageHandle, on connection: DBusConnection) {
-    let message: DBusMessage
     do {
-      message = try handle.decoded()
-    } catch {
-      reply(to: handle, with: .failure(error), on: connection)
-      return
-    }
-    guard let path = message.path, let member = message.member else {
-      reply(
-        to: handle, with: .failure(DBusError(.inconsistentMessage, "call without path or member")),
-        on: connection)
-      return
-    }
-    let call = DBusMethodCall(message: message, connection: connection)
-    do {
-      switch message.interface {
-      case .peer?:
-        reply(to: handle, with: .success(try peer(member, call)), on: connection)
-      case .introspectable?:
-        try expect(call, "", member: member, known: ["Introspect"], interface: .introspectable)
+      guard let path = handle.path, let member = handle.member else {
+        throw DBusError(.inconsistentMessage, "call without path or member")
+      }
+      let (route, expected) = try resolve(path: path, interface: handle.interface, member: member)
+      // The signature is checked before the body is decoded, so a large body sent to a method
+      // that does not take it costs nothing.
+      let signature = handle.signatureText
+      guard signature == expected else {
+        throw DBusError(
+          .invalidArgs,
+          "\(handle.interface?.rawValue ?? "").\(member) takes '\(expected)', got '\(signature)'")
+      }
+      let call = DBusMethodCall(message: try handle.decoded(), connection: connection)
+      switch route {
+      case .peer:
+        reply(to: handle, with: .success(try peer(member)), on: connection)
+      case .introspect:
         reply(to: handle, with: .success([.string(try introspect(path))]), on: connection)
-      case .properties?:
+      case .properties:
         try properties(member, call, handle: handle)
-      case .objectManager?:
-        try expect(call, "", member: member, known: ["GetManagedObjects"], interface: .objectManager)
+      case .managedObjects:
         reply(to: handle, with: .success([try managedObjects(path)]), on: connection)
-      default:
-        try invoke(member, call, handle: handle)
+      case .method(let method):
+        let outputs = method.description.outputSignature
+        switch method.handler {
+        case .onLoop(let body):
+          reply(to: handle, with: Result { try body(call) }, expecting: outputs, on: connection)
+        case .async(let body):
+          run(handle, call, expecting: outputs) { try await body(call) }
+        }
       }
     } catch {
       reply(to: handle, with: .failure(error), on: connection)
     }
   }
 
-  private func expect(
-    _ call: DBusMethodCall, _ signature: String, member: MemberName, known: Set<String>,
-    interface: InterfaceName
-  ) throws(DBusError) {
-    guard known.contains(member.rawValue) else {
-      throw DBusError(.unknownMethod, "no method '\(member)' in interface '\(interface)'")
+  private func resolve(path: ObjectPath, interface: InterfaceName?, member: MemberName) throws(DBusError)
+    -> (Route, String)
+  {
+    func standard(_ known: [String: String], _ route: Route, _ name: InterfaceName) throws(DBusError)
+      -> (Route, String)
+    {
+      guard let signature = known[member.rawValue] else {
+        throw DBusError(.unknownMethod, "no method '\(member)' in interface '\(name)'")
+      }
+      return (route, signature)
     }
-    guard call.message.signature.rawValue == signature else {
-      throw DBusError(
-        .invalidArgs,
-        "\(interface).\(member) takes '\(signature)', got '\(call.message.signature)'")
+    switch interface {
+    case .peer?:
+      return try standard(["Ping": "", "GetMachineId": ""], .peer, .peer)
+    case .introspectable?:
+      return try standard(["Introspect": ""], .introspect, .introspectable)
+    case .properties?:
+      return try standard(["Get": "ss", "GetAll": "s", "Set": "ssv"], .properties, .properties)
+    case .objectManager?:
+      return try standard(["GetManagedObjects": ""], .managedObjects, .objectManager)
+    default:
+      let interfaces = try object(at: path)
+      let target: DBusInterface
+      if let interface {
+        guard let found = interfaces[interface] else {
+          throw DBusError(.unknownInterface, "object \(path) has no interface '\(interface)'")
+        }
+        target = found
+      } else {
+        // The specification lets a call omit the interface; take the first that has the method.
+        guard
+          let found = interfaces.values.sorted(by: { $0.name < $1.name }).first(where: {
+            $0.methods[member] != nil
+          })
+        else { throw DBusError(.unknownMethod, "object \(path) has no method '\(member)'") }
+        target = found
+      }
+      guard let method = target.methods[member] else {
+        throw DBusError(.unknownMethod, "no method '\(member)' in interface '\(target.name)' at \(path)")
+      }
+      return (.method(method), method.description.inputSignature.rawValue)
     }
   }
 
-  private func peer(_ member: MemberName, _ call: DBusMethodCall) throws(DBusError) -> [DBusValue] {
-    try expect(call, "", member: member, known: ["Ping", "GetMachineId"], interface: .peer)
+  private func peer(_ member: MemberName) throws(DBusError) -> [DBusValue] {
     if member == "Ping" { return [] }
     var error = CDBus.DBusError()
     dbus_error_init(&error)
@@ -193,50 +234,10 @@ final class ObjectRegistry: Sendable {
       })
   }
 
-  private func invoke(_ member: MemberName, _ call: DBusMethodCall, handle: MessageHandle) throws(DBusError) {
-    let path = call.message.path!
-    let interfaces = try object(at: path)
-    let interface: DBusInterface
-    if let name = call.message.interface {
-      guard let found = interfaces[name] else {
-        throw DBusError(.unknownInterface, "object \(path) has no interface '\(name)'")
-      }
-      interface = found
-    } else {
-      // The specification lets a call omit the interface; take the first that has the method.
-      guard
-        let found = interfaces.values.sorted(by: { $0.name < $1.name }).first(where: {
-          $0.methods[member] != nil
-        })
-      else { throw DBusError(.unknownMethod, "object \(path) has no method '\(member)'") }
-      interface = found
-    }
-    guard let method = interface.methods[member] else {
-      throw DBusError(.unknownMethod, "no method '\(member)' in interface '\(interface.name)' at \(path)")
-    }
-    let expected = method.description.inputSignature
-    guard call.message.signature == expected else {
-      throw DBusError(
-        .invalidArgs,
-        "\(interface.name).\(member) takes '\(expected)', got '\(call.message.signature)'")
-    }
-    let outputs = method.description.outputSignature
-    switch method.handler {
-    case .onLoop(let body):
-      reply(to: handle, with: Result { try body(call) }, expecting: outputs, on: call.connection)
-    case .async(let body):
-      run(handle, call, expecting: outputs) { try await body(call) }
-    }
-  }
-
   private func properties(_ member: MemberName, _ call: DBusMethodCall, handle: MessageHandle)
     throws(DBusError)
   {
     let path = call.message.path!
-    let signatures = ["Get": "ss", "GetAll": "s", "Set": "ssv"]
-    try expect(
-      call, signatures[member.rawValue] ?? "", member: member, known: Set(signatures.keys),
-      interface: .properties)
     let interfaces = try object(at: path)
     let interfaceText = try call.argument(0, as: String.self)
     guard let name = try? InterfaceName(validating: interfaceText), let interface = interfaces[name] else {

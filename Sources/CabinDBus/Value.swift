@@ -47,7 +47,10 @@ public struct DBusDictEntry: Hashable, Sendable {
 }
 
 /// A typed D-Bus value: everything a message body can carry.
-public indirect enum DBusValue: Hashable, Sendable {
+///
+/// Only `variant` is stored indirectly; basic values sit inline, so a large array costs one
+/// buffer rather than one heap box per element.
+public enum DBusValue: Hashable, Sendable {
   /// `y`
   case byte(UInt8)
   /// `b`
@@ -75,7 +78,7 @@ public indirect enum DBusValue: Hashable, Sendable {
   /// `h`
   case unixFD(DBusFileDescriptor)
   /// `v`: a value wrapped with its own type.
-  case variant(DBusValue)
+  indirect case variant(DBusValue)
   /// `aT`: the element type, then the elements (each of that type).
   case array(DBusType, [DBusValue])
   /// `a{KV}`: key and value types, then the entries in order.

@@ -74,6 +74,17 @@ struct CallTests {
     }
   }
 
+  @Test func aLargeBodyWithTheWrongSignatureIsRefusedBeforeDecoding() async throws {
+    // Regression: the dispatcher used to decode every body before checking its signature.
+    let fixture = try await BusFixture()
+    let large = DBusValue.array(.int32, (0..<1_000_000).map { .int32(Int32($0)) })
+    do {
+      _ = try await fixture.call("Add", [large])
+      Issue.record("expected InvalidArgs")
+    } catch DBusError.Name.invalidArgs {}
+    #expect(try await fixture.call("Add", [.int32(1), .int32(2)]) == [.int32(3)])
+  }
+
   @Test func timeoutFires() async throws {
     let fixture = try await BusFixture()
     let started = ContinuousClock.now
