@@ -90,4 +90,21 @@ struct SimulatorTests {
     loop.cancel()
     try await loop.value
   }
+
+  /// Regression: seeking while playing kept the driver's old clock anchor, so after a forward
+  /// seek virtual time froze until real time caught up with the new position.
+  @Test("seeking while playing continues from the new time", .timeLimit(.minutes(1)))
+  func seekWhilePlaying() async throws {
+    let simulator = try simulator(duration: 600)
+    try await simulator.setRate(100)
+    let loop = Task { try await simulator.run() }
+    await simulator.play()
+    try await Task.sleep(for: .milliseconds(50))
+    try await simulator.seek(to: 300)
+    try await Task.sleep(for: .milliseconds(300))
+    let afterSeek = await simulator.status.time
+    loop.cancel()
+    try await loop.value
+    #expect(afterSeek > 305 && afterSeek < 600)
+  }
 }
