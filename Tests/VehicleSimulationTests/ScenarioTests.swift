@@ -119,4 +119,61 @@ struct ScenarioTests {
     }
     #expect(trace.duration > 800 && trace.distance > 5000)
   }
+
+  @Test("a scenario's freshness bounds reach the store: a 2 s bound makes a 3 s lag stale")
+  func freshnessFromScenario() throws {
+    let catalog = try Fixtures.catalog()
+    let yaml = """
+      name: freshness
+      duration: 20
+      freshness:
+        Vehicle.Speed: 2
+        Vehicle.Cabin: null
+      initial:
+        Vehicle.Speed: 30
+        Vehicle.Exterior.AirTemperature: 5
+      timeline:
+        - at: 5
+          fault: stale
+          path: Vehicle.Speed
+          amount: 3
+        - at: 5
+          fault: stale
+          path: Vehicle.Exterior.AirTemperature
+          amount: 3
+      """
+    let scenario = try Fixtures.scenario(yaml, catalog: catalog)
+    let store = SignalStore(catalog: catalog)
+    let engine = try SimulationEngine(scenario: scenario, store: store)
+    try engine.run(until: 6)
+    #expect(try store.read("Vehicle.Speed").status == .stale)
+    #expect(try store.read("Vehicle.Exterior.AirTemperature").status == .available)
+    #expect(
+      store.freshness.bound(for: try catalog.definition("Vehicle.Cabin.HVAC.IsAirConditioningActive")) == nil)
+  }
+
+  @Test("a scenario can replay a JSON Lines recording given as its trace")
+  func recordingTrace() throws {
+    let catalog = try Fixtures.catalog()
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-trace-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let lines = [
+      RecordedEvent(time: 0, path: "Vehicle.Speed", value: .double(0), status: .available),
+      RecordedEvent(time: 2, path: "Vehicle.Speed", value: .double(36), status: .available),
+      RecordedEvent(time: 4, path: "Vehicle.Exterior.AirTemperature", value: nil, status: .unavailable),
+    ].map(SignalRecordingFormat.line(for:))
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(
+      to: directory.appendingPathComponent("run.jsonl"))
+    let yamlURL = directory.appendingPathComponent("replay.yaml")
+    try Data("name: replay\nduration: 10\nbehaviours: []\ntrace:\n  file: run.jsonl\n".utf8).write(
+      to: yamlURL)
+    let scenario = try Scenario.load(contentsOf: yamlURL, catalog: catalog)
+    let store = SignalStore(catalog: catalog)
+    let engine = try SimulationEngine(scenario: scenario, store: store)
+    try engine.run(until: 3)
+    #expect(try store.read("Vehicle.Speed").value == .double(36))
+    try engine.runToEnd()
+    #expect(try store.read("Vehicle.Exterior.AirTemperature").status == .unavailable)
+  }
 }
