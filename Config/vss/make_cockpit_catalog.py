@@ -21,8 +21,9 @@ WANTED = [
     r"Vehicle\.Powertrain\.Transmission\.(CurrentGear|SelectedGear)",
     r"Vehicle\.Powertrain\.FuelSystem\.(RelativeLevel|AbsoluteLevel|Range)",
     r"Vehicle\.Powertrain\.TractionBattery\.(Range|StateOfCharge\.(Current|Displayed|CurrentEnergy))",
-    r"Vehicle\.Powertrain\.TractionBattery\.Charging\.(IsCharging|IsChargingCableConnected|ChargeLimit"
-    r"|ChargeRate|TimeToComplete|ChargeCurrent\.DC|ChargeVoltage\.DC)",
+    r"Vehicle\.Powertrain\.TractionBattery\.Charging\.(IsCharging|ChargeLimit|ChargeRate|TimeToComplete"
+    r"|ChargeCurrent\.DC|ChargeVoltage\.DC|StartStopCharging"
+    r"|ChargingPort\.AnyPosition\.(IsChargingCableConnected|IsFlapOpen))",
     r"Vehicle\.Chassis\.(Accelerator|Brake)\.PedalPosition",
     r"Vehicle\.Chassis\.SteeringWheel\.(Angle|HeatingCooling)",
     r"Vehicle\.Chassis\.Axle\.Row[12]\.Wheel\.(Left|Right)\.Tire\.Pressure",

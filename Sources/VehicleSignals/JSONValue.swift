@@ -10,6 +10,7 @@ package enum JSONValue: Sendable, Hashable, Decodable {
   case array([JSONValue])
   case object([String: JSONValue])
 
+  /// Decodes any JSON value, trying booleans before numbers so `true` never becomes `1`.
   package init(from decoder: any Decoder) throws {
     let container = try decoder.singleValueContainer()
     if container.decodeNil() {
@@ -41,6 +42,7 @@ package enum JSONValue: Sendable, Hashable, Decodable {
     }
   }
 
+  /// The value as a number when it is one.
   package var number: Double? {
     switch self {
     case .int(let v): Double(v)
@@ -49,6 +51,7 @@ package enum JSONValue: Sendable, Hashable, Decodable {
     }
   }
 
+  /// The JSON type name, for messages.
   package var typeName: String {
     switch self {
     case .null: "null"
@@ -83,5 +86,6 @@ package enum JSONValue: Sendable, Hashable, Decodable {
 
 /// A JSON document that does not parse.
 package struct JSONParseError: Error {
+  /// The parser's message.
   package let message: String
 }

@@ -136,7 +136,8 @@ public struct SignalCatalog: Sendable {
       }
       merged.signals[path] = overlay.signals[path]
     }
-    for (path, branch) in overlay.branches where merged.branches[path] == nil {
+    for (path, branch) in overlay.branches.sorted(by: { $0.key < $1.key }) where merged.branches[path] == nil
+    {
       guard SignalPath.isPath(path, within: projectBranch) || SignalPath.isPath(projectBranch, within: path)
       else {
         throw CatalogError(

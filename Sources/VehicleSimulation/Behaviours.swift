@@ -178,7 +178,9 @@ extension SimulationEngine {
     }
     energy = max(0, energy - used)
     var charging = false
-    if vehicle.powertrain == .electric, truth[VSS.charging + ".IsChargingCableConnected"]?.boolValue == true,
+    let plugged =
+      truth[VSS.charging + ".ChargingPort.AnyPosition.IsChargingCableConnected"]?.boolValue == true
+    if vehicle.powertrain == .electric, plugged, string(VSS.charging + ".StartStopCharging") != "STOP",
       speed <= 0.1
     {
       let limit = (number(VSS.charging + ".ChargeLimit") ?? 100) / 100 * vehicle.batteryCapacity

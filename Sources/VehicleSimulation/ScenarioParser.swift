@@ -102,6 +102,10 @@ struct ScenarioParser {
     case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
       .composer(_, let problem, let mark, _):
       return ScenarioError(file: source, line: mark.line, reason: "not valid YAML: \(problem)")
+    case .duplicatedKeysInMapping(let duplicates, let context):
+      return ScenarioError(
+        file: source, line: context.mark.line,
+        reason: "key \"\(duplicates.sorted().joined(separator: "\", \""))\" appears twice in a mapping")
     default:
       return ScenarioError(file: source, line: nil, reason: "not valid YAML: \(error)")
     }

@@ -35,7 +35,8 @@ public final class SimulationEngine {
   struct ActiveFault {
     let fault: Fault
     let start: Double
-    let stuckValue: SignalValue?
+    /// For a stuck fault: the value published when it began.
+    var stuckValue: SignalValue?
   }
 
   struct Ramp {
@@ -140,7 +141,7 @@ public final class SimulationEngine {
       throw SignalValidationError(
         path: "", rule: .unknownSignal, reason: "\(fault.kind.name) needs a signal path")
     }
-    faults.append(ActiveFault(fault: fault, start: elapsed, stuckValue: fault.path.flatMap { truth[$0] }))
+    faults.append(ActiveFault(fault: fault, start: elapsed, stuckValue: nil))
     onEvent?(.faultStarted(fault))
     if fault.kind == .providerLoss, isProviderAvailable {
       isProviderAvailable = false
@@ -219,14 +220,16 @@ public final class SimulationEngine {
         path: path, value: truth[path].map { published($0, as: definition.dataType) },
         status: statusOverrides[path] ?? .available, timestamp: timestamp)
       if update.value == nil, update.status == .available { update.status = .unavailable }
-      for active in faults where active.fault.path == path { applyFault(active, to: &update, definition) }
+      for index in faults.indices where faults[index].fault.path == path {
+        applyFault(&faults[index], to: &update, definition)
+      }
       updates.append(update)
     }
     return updates
   }
 
   private func applyFault(
-    _ active: ActiveFault, to update: inout SignalUpdate, _ definition: SignalDefinition
+    _ active: inout ActiveFault, to update: inout SignalUpdate, _ definition: SignalDefinition
   ) {
     let numeric = update.value?.numericValue
     switch active.fault.kind {
@@ -234,7 +237,8 @@ public final class SimulationEngine {
       update.value = nil
       update.status = .unavailable
     case .stuck:
-      update.value = active.stuckValue.map { published($0, as: definition.dataType) }
+      if active.stuckValue == nil { active.stuckValue = update.value }
+      update.value = active.stuckValue
     case .noise(let deviation):
       if let numeric { update.value = clamped(numeric + rng.gaussian() * deviation, definition) }
     case .bias(let offset):

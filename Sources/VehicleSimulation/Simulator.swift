@@ -63,6 +63,8 @@ public actor Simulator {
   public nonisolated let store: SignalStore
   private var engine: SimulationEngine
   private var playing = false
+  /// Bumped whenever virtual time jumps or the rate changes, so the driver re-anchors its clock.
+  private var clockEpoch = 0
   private var rateValue: Double? = 1
   private var recorder: (recorder: SignalRecorder, token: SubscriptionToken)?
   private let broadcaster: EventBroadcaster
@@ -95,6 +97,7 @@ public actor Simulator {
   public func load(_ scenario: Scenario) throws(SignalValidationError) {
     engine = try makeEngine(scenario)
     playing = false
+    clockEpoch += 1
   }
 
   /// Loads a scenario file, checked against the store's catalog; on error nothing changes.
@@ -123,6 +126,7 @@ public actor Simulator {
         "rate \(rate) is outside \(Self.rateLimits.lowerBound)...\(Self.rateLimits.upperBound)")
     }
     rateValue = rate
+    clockEpoch += 1
     resumeLoop()
   }
 
@@ -133,6 +137,7 @@ public actor Simulator {
       throw SimulatorError("time \(time) is outside 0...\(engine.scenario.duration)")
     }
     do {
+      clockEpoch += 1
       if time < engine.elapsed { engine = try makeEngine(engine.scenario) }
       try engine.run(until: time)
     } catch {
@@ -142,11 +147,15 @@ public actor Simulator {
 
   /// Advances as fast as possible by `seconds` (or to the end), whatever the play state.
   public func advance(by seconds: Double) throws(SignalValidationError) {
+    clockEpoch += 1
     try engine.run(until: engine.elapsed + seconds)
   }
 
   /// Runs the rest of the scenario as fast as possible.
-  public func runToEnd() throws(SignalValidationError) { try engine.runToEnd() }
+  public func runToEnd() throws(SignalValidationError) {
+    clockEpoch += 1
+    try engine.runToEnd()
+  }
 
   /// Sets a signal's value in the model (validated against the catalog), as a test bench would.
   public func set(_ path: String, to value: SignalValue) throws(SignalValidationError) {
@@ -189,8 +198,7 @@ public actor Simulator {
   /// resumed; with no rate it steps as fast as possible, yielding between steps.
   public func run() async throws(SignalValidationError) {
     let clock = ContinuousClock()
-    var anchor: (real: ContinuousClock.Instant, virtual: Double)?
-    var anchoredRate = rateValue
+    var anchor: (real: ContinuousClock.Instant, virtual: Double, epoch: Int)?
     while !Task.isCancelled {
       guard playing, !engine.isFinished else {
         anchor = nil
@@ -202,10 +210,7 @@ public actor Simulator {
         await Task.yield()
         continue
       }
-      if anchor == nil || anchoredRate != rate {
-        anchor = (clock.now, engine.elapsed)
-        anchoredRate = rate
-      }
+      if anchor?.epoch != clockEpoch { anchor = (clock.now, engine.elapsed, clockEpoch) }
       guard let start = anchor else { continue }
       let realSeconds = (clock.now - start.real) / .seconds(1)
       try engine.run(until: start.virtual + realSeconds * rate)

@@ -78,13 +78,23 @@ struct ValidationTests {
         == .string("RAIN_SENSOR"))
   }
 
-  @Test("array values are checked element by element")
+  @Test("array values are checked element by element, allowed list included")
   func arrays() throws {
     let vss = try SignalCatalog(contentsOf: Fixtures.fullVSS)
-    let definition = try #require(vss.signals.values.first { $0.dataType == .array(.string) })
-    #expect(
-      try definition.validate(.array([.string("a"), .string("b")])) == .array([.string("a"), .string("b")]))
-    #expect(throws: SignalValidationError.self) { try definition.validate(.array([.string("a"), .int(2)])) }
-    #expect(throws: SignalValidationError.self) { try definition.validate(.string("a")) }
+    let definition = try vss.definition(
+      "Vehicle.Powertrain.TractionBattery.Charging.ChargingPort.AnyPosition.SupportedInletTypes")
+    #expect(definition.dataType == .array(.string))
+    let inlets: SignalValue = .array([.string("IEC_TYPE_2_AC"), .string("IEC_TYPE_2_CCS_DC")])
+    #expect(try definition.validate(inlets) == inlets)
+    #expect {
+      try definition.validate(.array([.string("IEC_TYPE_2_AC"), .string("GARDEN_HOSE")]))
+    } throws: { ($0 as? SignalValidationError)?.rule == .notAllowed }
+    #expect {
+      try definition.validate(.array([.string("IEC_TYPE_2_AC"), .int(2)]))
+    } throws: { ($0 as? SignalValidationError)?.rule == .wrongType }
+    #expect {
+      try definition.validate(.string("IEC_TYPE_2_AC"))
+    } throws: { ($0 as? SignalValidationError)?.rule == .wrongType }
   }
+
 }
