@@ -6,8 +6,9 @@ public import Foundation
 /// Steps, all on Unicode scalars as the reference works on Rust `char`s:
 /// 1. The special tokens (`[CLS]`, `[SEP]`, `[UNK]`, `[MASK]`, `[PAD]`) written literally in the
 ///    text are kept as themselves, as the reference's added-token matching does.
-/// 2. Clean: drop NUL, U+FFFD and "other" scalars (control, format, private use, unassigned)
+/// 2. Clean: drop NUL, U+FFFD and control, format and private-use scalars
 ///    except tab, newline and carriage return; turn every white space into a space.
+///    Unassigned scalars are kept (they become `[UNK]`), as the reference keeps them.
 /// 3. Put spaces around CJK ideographs, so each becomes its own word.
 /// 4. Strip accents (canonical decomposition, then drop non-spacing marks) and lower-case.
 /// 5. Split on white space and split off every punctuation scalar (ASCII punctuation and the
@@ -195,7 +196,7 @@ public struct WordPieceTokenizer: Sendable {
   private static func isOther(_ scalar: Unicode.Scalar) -> Bool {
     if scalar == "\t" || scalar == "\n" || scalar == "\r" { return false }
     switch scalar.properties.generalCategory {
-    case .control, .format, .privateUse, .unassigned, .surrogate: return true
+    case .control, .format, .privateUse, .surrogate: return true
     default: return false
     }
   }

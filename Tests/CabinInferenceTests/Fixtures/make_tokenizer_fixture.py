@@ -28,6 +28,7 @@ CASES = [
     ("서울로 가자", 256),
     ("ΟΔΟΣ ΚΑΙ ΦΩΣ", 256),
     ("a\U0002B81Fb a\U0002B820b a\U0002B920b", 256),
+    ("unassigned a\u0378b private a\ue000b bom a\ufeffb", 256),
     ("Καλημέρα, привет, مرحبا", 256),
     ("zero\u200bwidth non\u00a0breaking soft\u00adhyphen", 256),
     ("ctrl\u0000chars\u0007here\ufffdand", 256),
