@@ -43,7 +43,7 @@ enum BenchmarkSentences {
   /// Tokenises to exactly 12 ids with [CLS] and [SEP].
   static let single = "please make the back seats a little bit warmer now"
   /// Utterances per call in the throughput run, for both implementations.
-  static let batchSize = 32
+  static let batchSize = 128
   /// One round of the throughput run; repeated `batchRepeats` times.
   static let batch = [
     "turn the heating up two degrees", "it's boiling in here", "play the latest episode of my podcast",

@@ -151,6 +151,10 @@ package struct BertModel: Sendable {
 /// The numeric kernels of the forward pass, on raw row-major buffers.
 enum Kernels {
   /// Cores used for the kernels OpenBLAS does not parallelise (attention, GELU, layer norm).
+  ///
+  /// These kernels only fan out for batches: OpenBLAS's idle workers spin on the other core for a
+  /// while after each GEMM, so splitting a single utterance's small kernels costs more in
+  /// contention than it saves (seen in `perf` as time in `sched_yield`).
   static let threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
   /// Runs `body` over `0..<count` split into at most `threadCount` contiguous ranges, in parallel
@@ -198,7 +202,7 @@ enum Kernels {
     let sequenceCount = offsets.count - 1
     let longest = (0..<sequenceCount).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
     let work = offsets[sequenceCount] * longest * headSize
-    parallelRanges(sequenceCount * headCount, minimumPerThread: work > 20_000 ? 1 : Int.max) { tasks in
+    parallelRanges(sequenceCount * headCount, minimumPerThread: work > 100_000 ? 1 : Int.max) { tasks in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scores in
         guard let scores = scores.baseAddress else { return }
         for task in tasks {
@@ -303,7 +307,7 @@ enum Kernels {
   /// In-place GELU in BERT's exact form, `0.5 x (1 + erf(x / √2))`.
   static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
     let inverseRoot2 = Float(0.5).squareRoot()
-    parallelRanges(count, minimumPerThread: 8192) { range in
+    parallelRanges(count, minimumPerThread: 64 * 1536) { range in
       for index in range {
         let value = x[index]
         x[index] = 0.5 * value * (1 + erff(value * inverseRoot2))

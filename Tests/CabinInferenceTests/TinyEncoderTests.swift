@@ -41,6 +41,27 @@ struct TinyEncoderTests {
     #expect(abs(norm - 1) < 1e-5)
   }
 
+  @Test("a batch larger than one pass (more than tokensPerPass tokens, parallel kernels) equals one-by-one")
+  func largeBatchesSplitIntoPasses() throws {
+    let directory = try TestSupport.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try TinyBert(seed: 13).write(to: directory)
+    let encoder = try SentenceEncoder(modelDirectory: directory, maxLength: 16)
+    let words = ["turn", "the", "heat", "up", "down", "music", "playing", "cold", "a", "b", "c"]
+    let texts = (0..<300).map { index in
+      (0..<(index % 13 + 1)).map { words[($0 * 7 + index) % words.count] }.joined(separator: " ")
+    }
+    let tokenCount = texts.map { encoder.tokenizer.encode($0).count }.reduce(0, +)
+    #expect(tokenCount > SentenceEncoder.tokensPerPass)
+    let batched = try encoder.embed(texts)
+    #expect(batched.count == texts.count)
+    for index in stride(from: 0, to: texts.count, by: 37) {
+      let alone = try encoder.embed([texts[index]])[0]
+      let difference = zip(alone, batched[index]).map { abs($0 - $1) }.max() ?? 1
+      #expect(difference < 1e-5, "text \(index): \(difference)")
+    }
+  }
+
   @Test("token ids outside the vocabulary and bad lengths are rejected, not read out of bounds")
   func rejectsBadTokenInput() throws {
     let directory = try TestSupport.temporaryDirectory()
