@@ -81,6 +81,13 @@ enum Measure {
     return 0
   }
 
+  /// The 1-minute load average: the machine is shared, so figures taken under load say so.
+  static func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(
+      String.init)
+      ?? "unknown"
+  }
+
   static func machine() -> String {
     let cpu =
       (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?

@@ -14,6 +14,7 @@ do {
 }
 
 func runBenchmark() throws {
+  let loadAtStart = Measure.loadAverage()
   let options = try BenchmarkOptions(arguments: Array(CommandLine.arguments.dropFirst()))
   let encoder = try SentenceEncoder(modelDirectory: options.modelDirectory)
   let single = encoder.tokenizer.encode(BenchmarkSentences.single)
@@ -51,7 +52,7 @@ func runBenchmark() throws {
   let swiftMB = Double(swiftPeakKiB) / 1024
   let numpyMB = Double(numpy.peakRSSKiB) / 1024
 
-  print("all-MiniLM-L6-v2, F32, \(Measure.machine())")
+  print("all-MiniLM-L6-v2, F32, \(Measure.machine()), load average at start \(loadAtStart)")
   print(
     "single utterance: \(single.count) tokens, \(options.iterations) runs; batch: \(batchTexts.count) utterances in batches of \(BenchmarkSentences.batchSize), mean \(String(format: "%.1f", Double(batchIDs.map(\.count).reduce(0, +)) / Double(batchIDs.count))) tokens"
   )

@@ -136,10 +136,10 @@ package struct BertModel: Sendable {
     let position = positionEmbeddings.pointer
     let tokenType = tokenTypeEmbeddings.pointer
     for (index, sequence) in sequences.enumerated() {
-      for (position_, id) in sequence.enumerated() {
-        let row = x + (offsets[index] + position_) * h
+      for (tokenIndex, id) in sequence.enumerated() {
+        let row = x + (offsets[index] + tokenIndex) * h
         let wordRow = word + Int(id) * h
-        let positionRow = position + position_ * h
+        let positionRow = position + tokenIndex * h
         for column in 0..<h {
           row[column] = wordRow[column] + positionRow[column] + tokenType[column]
         }
