@@ -60,7 +60,9 @@ public final class SafetensorsFile: Sendable {
     var metadata: [String: String] = [:]
     var tensors: [String: SafetensorsTensorInfo] = [:]
     let dataSize = bytes.count - dataStart
-    for (name, value) in header {
+    // In data order, so a truncated file names the first tensor that does not fit.
+    let entries = header.sorted { Self.firstOffset($0.value) < Self.firstOffset($1.value) }
+    for (name, value) in entries {
       if name == "__metadata__" {
         guard let map = value as? [String: String] else {
           throw .malformedHeader(file: path, reason: "__metadata__ is not a map of strings")
@@ -118,6 +120,10 @@ public final class SafetensorsFile: Sendable {
           + "data_offsets give \(offsets[1] - offsets[0])")
     }
     return SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: offsets[0]..<offsets[1])
+  }
+
+  private static func firstOffset(_ entry: Any) -> Int {
+    integers((entry as? [String: Any])?["data_offsets"])?.first ?? -1
   }
 
   private static func integers(_ value: Any?) -> [Int]? {

@@ -46,6 +46,17 @@ struct SafetensorsFileTests {
     #expect(context.contains("tensor 'b.bias'"))
   }
 
+  @Test("a file cut in the middle names the first tensor in data order that does not fit")
+  func namesFirstTruncatedTensor() throws {
+    var writer = SafetensorsWriter()
+    for index in 0..<20 { writer.add("t\(index)", shape: [4], values: [1, 2, 3, 4]) }
+    let data = try writer.data()
+    let (directory, url) = try write(data.prefix(data.count - 16 * 10 - 1))
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let error = #expect(throws: ModelFileError.self) { try SafetensorsFile(url: url) }
+    #expect(error?.description.contains("tensor 't9'") == true, "\(String(describing: error))")
+  }
+
   @Test("a file cut inside the header, an empty file and a huge header length are rejected")
   func rejectsBrokenHeaders() throws {
     let data = try sample()
