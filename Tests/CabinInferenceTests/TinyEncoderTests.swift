@@ -117,3 +117,20 @@ struct TinyEncoderTests {
     #expect(error?.description.contains("3 tokens, config.json says vocab_size 20") == true)
   }
 }
+
+@Suite("Numeric kernels")
+struct KernelTests {
+  @Test("the table-interpolated erf stays within 3e-7 of libm's double-precision erf")
+  func erfMatchesLibm() {
+    var largest = 0.0
+    for step in -60_000...60_000 {
+      let x = Float(step) / 10_000
+      largest = max(largest, abs(Double(Kernels.erf(x)) - Foundation.erf(Double(x))))
+    }
+    #expect(largest < 3e-7, "largest error \(largest)")
+    #expect(Kernels.erf(.infinity) == 1)
+    #expect(Kernels.erf(-.infinity) == -1)
+    #expect(Kernels.erf(.nan).isNaN)
+    #expect(Kernels.erf(0) == 0)
+  }
+}
