@@ -95,6 +95,14 @@ let package = Package(
     .testTarget(
       name: "CabinInferenceTests",
       dependencies: ["CabinInference"],
+      exclude: ["Fixtures"],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-bench-encoder",
+      dependencies: ["CabinInference"],
+      path: "Benchmarks/EncoderBenchmark",
+      exclude: ["numpy_reference.py"],
       swiftSettings: strict
     ),
 

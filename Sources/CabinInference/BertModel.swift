@@ -1,0 +1,360 @@
+import COpenBLAS
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The BERT forward pass over F32 weights (embeddings, post-norm transformer layers, GELU) with
+/// mean pooling and L2 normalisation.
+///
+/// Matrix products go through OpenBLAS `cblas_sgemm`. Why OpenBLAS: about 95% of the work is
+/// dense F32 matrix products; OpenBLAS is packaged by Debian and Yocto, BSD-licensed, picks
+/// kernels for the running CPU at load time (AVX2/FMA on x86 benches, NEON on Arm head units) and
+/// threads large products across cores itself. A hand-written Swift GEMM would be several times
+/// slower, Accelerate does not exist on Linux, and MKL is x86-only and proprietary.
+///
+/// Sequences are packed rather than padded: the linear layers run over all tokens of all
+/// sequences at once (one tall GEMM), attention and pooling run per sequence over its own rows.
+/// This equals padding with an attention mask, without computing the padded rows.
+package struct BertModel: Sendable {
+  /// The configuration the weights were checked against.
+  package let configuration: BertConfiguration
+  private let wordEmbeddings: FloatTensor
+  private let positionEmbeddings: FloatTensor
+  private let tokenTypeEmbeddings: FloatTensor
+  private let embeddingNorm: (gamma: FloatTensor, beta: FloatTensor)
+  private let layers: [Layer]
+
+  private struct Layer: Sendable {
+    // Query, key and value rows stacked into one [3H, H] matrix so one GEMM computes all three.
+    var qkvWeight: FloatTensor
+    var qkvBias: FloatTensor
+    var attentionOutWeight: FloatTensor
+    var attentionOutBias: FloatTensor
+    var attentionNorm: (gamma: FloatTensor, beta: FloatTensor)
+    var intermediateWeight: FloatTensor
+    var intermediateBias: FloatTensor
+    var outputWeight: FloatTensor
+    var outputBias: FloatTensor
+    var outputNorm: (gamma: FloatTensor, beta: FloatTensor)
+  }
+
+  /// Loads and shape-checks every tensor of `configuration` from `file`.
+  package init(configuration: BertConfiguration, file: SafetensorsFile) throws(ModelFileError) {
+    try configuration.validate(source: file.path)
+    self.configuration = configuration
+    let h = configuration.hiddenSize
+    let inner = configuration.intermediateSize
+    func norm(_ prefix: String) throws(ModelFileError) -> (gamma: FloatTensor, beta: FloatTensor) {
+      (
+        try file.float32Tensor(prefix + ".weight", shape: [h]),
+        try file.float32Tensor(prefix + ".bias", shape: [h])
+      )
+    }
+    wordEmbeddings = try file.float32Tensor(
+      "embeddings.word_embeddings.weight", shape: [configuration.vocabularySize, h])
+    positionEmbeddings = try file.float32Tensor(
+      "embeddings.position_embeddings.weight", shape: [configuration.maxPositions, h])
+    tokenTypeEmbeddings = try file.float32Tensor(
+      "embeddings.token_type_embeddings.weight", shape: [configuration.typeVocabularySize, h])
+    embeddingNorm = try norm("embeddings.LayerNorm")
+    var layers: [Layer] = []
+    for index in 0..<configuration.layerCount {
+      let p = "encoder.layer.\(index)."
+      var qkvWeight: [Float] = []
+      var qkvBias: [Float] = []
+      for part in ["query", "key", "value"] {
+        qkvWeight += try file.float32Tensor(p + "attention.self.\(part).weight", shape: [h, h]).buffer
+        qkvBias += try file.float32Tensor(p + "attention.self.\(part).bias", shape: [h]).buffer
+      }
+      layers.append(
+        Layer(
+          qkvWeight: FloatTensor(copying: qkvWeight, shape: [3 * h, h]),
+          qkvBias: FloatTensor(copying: qkvBias, shape: [3 * h]),
+          attentionOutWeight: try file.float32Tensor(p + "attention.output.dense.weight", shape: [h, h]),
+          attentionOutBias: try file.float32Tensor(p + "attention.output.dense.bias", shape: [h]),
+          attentionNorm: try norm(p + "attention.output.LayerNorm"),
+          intermediateWeight: try file.float32Tensor(p + "intermediate.dense.weight", shape: [inner, h]),
+          intermediateBias: try file.float32Tensor(p + "intermediate.dense.bias", shape: [inner]),
+          outputWeight: try file.float32Tensor(p + "output.dense.weight", shape: [h, inner]),
+          outputBias: try file.float32Tensor(p + "output.dense.bias", shape: [h]),
+          outputNorm: try norm(p + "output.LayerNorm")))
+    }
+    self.layers = layers
+  }
+
+  /// Mean-pooled, L2-normalised embeddings of already validated token sequences (ids below the
+  /// vocabulary size, lengths 1...maxPositions), one row of `hiddenSize` floats per sequence.
+  package func embed(_ sequences: [[Int32]]) -> [[Float]] {
+    let h = configuration.hiddenSize
+    let inner = configuration.intermediateSize
+    let lengths = sequences.map(\.count)
+    let offsets = lengths.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1) }
+    let rows = offsets[offsets.count - 1]
+    guard rows > 0 else { return sequences.map { _ in [Float](repeating: 0, count: h) } }
+
+    let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: rows * (6 * h + inner))
+    defer { scratch.deallocate() }
+    guard let base = scratch.baseAddress else { return [] }
+    let x = base
+    let qkv = x + rows * h
+    let context = qkv + rows * 3 * h
+    let projected = context + rows * h
+    let intermediate = projected + rows * h
+
+    embedTokens(sequences, offsets: offsets, into: x)
+    Kernels.layerNorm(x, rows: rows, width: h, norm: embeddingNorm, epsilon: configuration.layerNormEpsilon)
+    for layer in layers {
+      Kernels.linear(x, rows: rows, weight: layer.qkvWeight, bias: layer.qkvBias, into: qkv)
+      Kernels.attention(
+        qkv: qkv, offsets: offsets, hiddenSize: h, headCount: configuration.headCount, into: context)
+      Kernels.linear(
+        context, rows: rows, weight: layer.attentionOutWeight, bias: layer.attentionOutBias, into: projected)
+      Kernels.addLayerNorm(
+        x, residual: projected, rows: rows, width: h, norm: layer.attentionNorm,
+        epsilon: configuration.layerNormEpsilon)
+      Kernels.linear(
+        x, rows: rows, weight: layer.intermediateWeight, bias: layer.intermediateBias, into: intermediate)
+      Kernels.gelu(intermediate, count: rows * inner)
+      Kernels.linear(
+        intermediate, rows: rows, weight: layer.outputWeight, bias: layer.outputBias, into: projected)
+      Kernels.addLayerNorm(
+        x, residual: projected, rows: rows, width: h, norm: layer.outputNorm,
+        epsilon: configuration.layerNormEpsilon)
+    }
+    return sequences.indices.map {
+      Kernels.meanPoolNormalized(x + offsets[$0] * h, rows: lengths[$0], width: h)
+    }
+  }
+
+  private func embedTokens(_ sequences: [[Int32]], offsets: [Int], into x: UnsafeMutablePointer<Float>) {
+    let h = configuration.hiddenSize
+    let word = wordEmbeddings.pointer
+    let position = positionEmbeddings.pointer
+    let tokenType = tokenTypeEmbeddings.pointer
+    for (index, sequence) in sequences.enumerated() {
+      for (tokenIndex, id) in sequence.enumerated() {
+        let row = x + (offsets[index] + tokenIndex) * h
+        let wordRow = word + Int(id) * h
+        let positionRow = position + tokenIndex * h
+        for column in 0..<h {
+          row[column] = wordRow[column] + positionRow[column] + tokenType[column]
+        }
+      }
+    }
+  }
+}
+
+/// The numeric kernels of the forward pass, on raw row-major buffers.
+package enum Kernels {
+  /// Cores used for the kernels OpenBLAS does not parallelise (attention, GELU, layer norm).
+  ///
+  /// These kernels only fan out for batches: OpenBLAS's idle workers spin on the other core for a
+  /// while after each GEMM, so splitting a single utterance's small kernels costs more in
+  /// contention than it saves (seen in `perf` as time in `sched_yield`).
+  static let threadCount = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+  /// Runs `body` over `0..<count` split into at most `threadCount` contiguous ranges, in parallel
+  /// when `count` is at least `minimumPerThread` per extra thread.
+  static func parallelRanges(_ count: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = min(threadCount, max(1, count / max(1, minimumPerThread)))
+    guard chunks > 1 else {
+      body(0..<count)
+      return
+    }
+    // Callers write disjoint ranges of their buffers, and concurrentPerform returns only after every
+    // iteration has finished, so sharing the non-Sendable body across its threads is safe.
+    nonisolated(unsafe) let body = body
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+      body(count * chunk / chunks..<count * (chunk + 1) / chunks)
+    }
+  }
+
+  /// `output[rows, out] = input[rows, in] · weightᵀ + bias`, weight stored `[out, in]` as PyTorch does.
+  static func linear(
+    _ input: UnsafePointer<Float>, rows: Int, weight: FloatTensor, bias: FloatTensor,
+    into output: UnsafeMutablePointer<Float>
+  ) {
+    let outFeatures = weight.shape[0]
+    let inFeatures = weight.shape[1]
+    for row in 0..<rows {
+      (output + row * outFeatures).update(from: bias.pointer, count: outFeatures)
+    }
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures),
+      1, input, Int32(inFeatures), weight.pointer, Int32(inFeatures), 1, output, Int32(outFeatures))
+  }
+
+  /// Scaled dot-product self-attention per packed sequence and head.
+  ///
+  /// `qkv` holds, per token, the query, key and value rows side by side (`3 * hiddenSize` floats);
+  /// tokens attend only to tokens of their own sequence (`offsets[i]..<offsets[i+1]`).
+  static func attention(
+    qkv: UnsafePointer<Float>, offsets: [Int], hiddenSize h: Int, headCount: Int,
+    into context: UnsafeMutablePointer<Float>
+  ) {
+    let headSize = h / headCount
+    let scale = 1 / Float(headSize).squareRoot()
+    let stride = 3 * h
+    let sequenceCount = offsets.count - 1
+    let longest = (0..<sequenceCount).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
+    let work = offsets[sequenceCount] * longest * headSize
+    parallelRanges(sequenceCount * headCount, minimumPerThread: work > 100_000 ? 1 : Int.max) { tasks in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: longest) { scores in
+        guard let scores = scores.baseAddress else { return }
+        for task in tasks {
+          let sequence = task / headCount
+          let head = task % headCount
+          let first = offsets[sequence]
+          let length = offsets[sequence + 1] - first
+          for i in 0..<length {
+            let query = qkv + (first + i) * stride + head * headSize
+            var largest = -Float.infinity
+            for j in 0..<length {
+              let key = qkv + (first + j) * stride + h + head * headSize
+              let score = dot(query, key, count: headSize) * scale
+              scores[j] = score
+              largest = max(largest, score)
+            }
+            var total: Float = 0
+            for j in 0..<length {
+              let e = expf(scores[j] - largest)
+              scores[j] = e
+              total += e
+            }
+            let out = context + (first + i) * h + head * headSize
+            out.update(repeating: 0, count: headSize)
+            let inverse = 1 / total
+            for j in 0..<length {
+              let value = qkv + (first + j) * stride + 2 * h + head * headSize
+              let weight = scores[j] * inverse
+              for d in 0..<headSize { out[d] += weight * value[d] }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The dot product of two float vectors, accumulated eight lanes at a time.
+  static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var index = 0
+    let rawA = UnsafeRawPointer(a)
+    let rawB = UnsafeRawPointer(b)
+    while index + 8 <= count {
+      let va = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+      let vb = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+      lanes.addProduct(va, vb)
+      index += 8
+    }
+    var sum = lanes.sum()
+    while index < count {
+      sum += a[index] * b[index]
+      index += 1
+    }
+    return sum
+  }
+
+  /// In-place layer normalisation of each row.
+  static func layerNorm(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, norm: (gamma: FloatTensor, beta: FloatTensor),
+    epsilon: Float
+  ) {
+    parallelRanges(rows, minimumPerThread: 64) { range in
+      for row in range { normalizeRow(x + row * width, width: width, norm: norm, epsilon: epsilon) }
+    }
+  }
+
+  /// `x = layerNorm(x + residual)`, row by row.
+  static func addLayerNorm(
+    _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>, rows: Int, width: Int,
+    norm: (gamma: FloatTensor, beta: FloatTensor), epsilon: Float
+  ) {
+    parallelRanges(rows, minimumPerThread: 64) { range in
+      for row in range {
+        let line = x + row * width
+        let add = residual + row * width
+        for column in 0..<width { line[column] += add[column] }
+        normalizeRow(line, width: width, norm: norm, epsilon: epsilon)
+      }
+    }
+  }
+
+  private static func normalizeRow(
+    _ row: UnsafeMutablePointer<Float>, width: Int, norm: (gamma: FloatTensor, beta: FloatTensor),
+    epsilon: Float
+  ) {
+    var sum: Float = 0
+    for column in 0..<width { sum += row[column] }
+    let mean = sum / Float(width)
+    var squares: Float = 0
+    for column in 0..<width {
+      let centred = row[column] - mean
+      squares += centred * centred
+    }
+    let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
+    let gamma = norm.gamma.pointer
+    let beta = norm.beta.pointer
+    for column in 0..<width {
+      row[column] = (row[column] - mean) * inverse * gamma[column] + beta[column]
+    }
+  }
+
+  /// In-place GELU in BERT's exact form, `0.5 x (1 + erf(x / √2))`.
+  static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    let inverseRoot2 = Float(0.5).squareRoot()
+    parallelRanges(count, minimumPerThread: 64 * 1536) { range in
+      for index in range {
+        let value = x[index]
+        x[index] = 0.5 * value * (1 + erf(value * inverseRoot2))
+      }
+    }
+  }
+
+  // erf and its derivative on [0, 4] every 1/256, for cubic Hermite interpolation: the
+  // interpolation error (below 1e-11) is far under Float's rounding, and a lookup costs a fraction
+  // of libm's erff, which took about a tenth of the batched forward pass.
+  private static let erfSteps: Float = 256
+  private static let erfLimit: Float = 4
+  private static let erfTable: [(value: Float, slope: Float)] = (0...Int(erfLimit * erfSteps) + 1).map {
+    index in
+    let x = Double(index) / Double(erfSteps)
+    return (Float(Foundation.erf(x)), Float(2 / Double.pi.squareRoot() * exp(-x * x) / Double(erfSteps)))
+  }
+
+  /// The error function to Float precision (absolute error below 3e-7); ±1 beyond ±4, where
+  /// erf differs from 1 by less than Float can represent.
+  package static func erf(_ x: Float) -> Float {
+    let magnitude = abs(x)
+    guard magnitude < erfLimit else { return x.isNaN ? x : (x < 0 ? -1 : 1) }
+    let scaled = magnitude * erfSteps
+    let index = Int(scaled)
+    let u = scaled - Float(index)
+    let low = erfTable[index]
+    let high = erfTable[index + 1]
+    let v = 1 - u
+    let result =
+      (1 + 2 * u) * v * v * low.value + u * v * v * low.slope + u * u * (3 - 2 * u) * high.value
+      - u * u * v * high.slope
+    return x < 0 ? -result : result
+  }
+
+  /// The mean of `rows` rows, scaled to unit length (all zeros stay zeros).
+  static func meanPoolNormalized(_ x: UnsafePointer<Float>, rows: Int, width: Int) -> [Float] {
+    var pooled = [Float](repeating: 0, count: width)
+    for row in 0..<rows {
+      let line = x + row * width
+      for column in 0..<width { pooled[column] += line[column] }
+    }
+    var squares: Float = 0
+    for column in 0..<width { squares += pooled[column] * pooled[column] }
+    let norm = squares.squareRoot()
+    guard norm > 0 else { return pooled }
+    return pooled.map { $0 / norm }
+  }
+}

@@ -1,2 +1,0 @@
-/// Namespace for the CabinInference module; replaced as the module is written.
-public enum CabinInferenceModule {}
