@@ -1,0 +1,13 @@
+import Foundation
+import IntentUnderstanding
+import Testing
+
+@Test func probe() throws {
+  let understander = try Support.understander()
+  let lines = (ProcessInfo.processInfo.environment["PROBE"] ?? "").split(separator: "|")
+  for line in lines {
+    let result = try understander.understand(String(line), speaker: .driver)
+    print("PROBE", String(decoding: try result.jsonData(), as: UTF8.self))
+  }
+  #expect(Bool(true))
+}
