@@ -122,6 +122,7 @@ let package = Package(
     .testTarget(
       name: "IntentUnderstandingTests",
       dependencies: ["IntentUnderstanding"],
+      exclude: ["Fixtures"],
       swiftSettings: strict
     ),
   ]

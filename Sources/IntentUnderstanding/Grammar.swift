@@ -385,3 +385,58 @@ enum TemplateSyntax {
     }
   }
 }
+
+extension Grammar {
+  private static let sampleFills: [BuiltinSlotKind: String] = [
+    .number: "three", .temperature: "twenty one degrees", .percent: "fifty percent", .level: "two",
+    .duration: "ten minutes", .frequency: "one oh one point five", .contact: "anna",
+    .phone: "five five five one two three four", .clock: "three pm", .text: "the station",
+  ]
+
+  /// Two sentences per template (optional parts left out with first alternatives; optional parts
+  /// kept with last alternatives), slots filled with sample words. Stage 2 learns from these together
+  /// with the hand-written examples. Follow-up templates are left out: they only make sense in context.
+  public func sampleSentences() -> [IntentExample] {
+    var examples: [IntentExample] = []
+    var seen: Set<String> = []
+    for template in templates where !template.intent.hasPrefix("followup.") {
+      for full in [false, true] {
+        let text = sample(template.nodes, full: full).joined(separator: " ")
+        guard seen.insert(template.intent + "|" + text).inserted else { continue }
+        examples.append(IntentExample(intent: template.intent, text: text))
+      }
+    }
+    return examples
+  }
+
+  private func sample(_ nodes: [TemplateNode], full: Bool) -> [String] {
+    var words: [String] = []
+    for node in nodes {
+      switch node {
+      case .word(let word): words.append(word)
+      case .slot(let name, let kind):
+        if let list = lists[kind], let phrase = list.entries.first?.phrases.first {
+          words += sample(phrase, full: false)
+        } else if let builtin = BuiltinSlotKind(rawValue: kind) {
+          words.append(builtin == .text ? Self.textFill(name) : Self.sampleFills[builtin] ?? "")
+        }
+      case .group(let alternatives, let optional):
+        guard !optional || full, let chosen = full ? alternatives.last : alternatives.first else { continue }
+        words += sample(chosen, full: full)
+      }
+    }
+    return words
+  }
+
+  private static func textFill(_ slot: String) -> String {
+    switch slot {
+    case "artist": "the beatles"
+    case "body": "i am running late"
+    case "location": "paris"
+    case "title": "lunch with sam"
+    case "query", "playlist", "podcast", "audiobook", "album": "road trip"
+    case "station": "jazz fm"
+    default: "the train station"
+    }
+  }
+}

@@ -117,9 +117,10 @@ struct GrammarMatcher: Sendable {
         if alternatives.allSatisfy(Self.isSlotFree) {
           options = [[.phrases(Self.phrases(alternatives.flatMap(wordSequences), optional: optional))]]
         } else {
-          var expanded: [[Element]] = optional ? [[]] : []
+          // Filled alternatives come first so that, between equal alignments, a slot is read.
+          var expanded: [[Element]] = []
           for alternative in alternatives { expanded += try expand(alternative, template: template) }
-          options = expanded
+          options = optional ? expanded + [[]] : expanded
         }
       }
       results = results.flatMap { prefix in options.map { prefix + $0 } }
@@ -287,7 +288,9 @@ struct GrammarMatcher: Sendable {
             spans = cache.spans(kind.rawValue, from: i) { readers.spans(kind, tokens, from: i) }
           }
           for span in spans {
-            relax(here, below + (span.end - i), span.cost, slot: j, value: span.value)
+            relax(
+              here, below + (span.end - i), span.cost, literal: span.isOpen ? 0 : span.end - i, slot: j,
+              value: span.value)
           }
         }
       }
@@ -313,11 +316,12 @@ struct GrammarMatcher: Sendable {
       intent: pattern.intent, confidence: confidence, slots: slots, literalWords: scratch[last].literal)
   }
 
-  /// One substituted, inserted or deleted letter in a word of four letters or more.
+  /// One substituted, inserted or deleted letter in a word of five letters or more (shorter words
+  /// slip into other words too easily: "plan" and "play").
   static func isSlip(_ expected: String, _ heard: String) -> Bool {
     let a = Array(expected.utf8)
     let b = Array(heard.utf8)
-    guard min(a.count, b.count) >= 4, abs(a.count - b.count) <= 1 else { return false }
+    guard min(a.count, b.count) >= 5, abs(a.count - b.count) <= 1 else { return false }
     var i = 0
     var j = 0
     var edits = 0

@@ -2,7 +2,7 @@
 ///
 /// Contractions are spelled out ("i'm" becomes "i am"), a possessive loses its apostrophe
 /// ("driver's" becomes "drivers"), symbols become words ("°C" becomes "degrees celsius",
-/// "%" becomes "percent") and digits are split from letters ("101.5fm" becomes "101.5 fm").
+/// "%" becomes "percent") and letters after digits are split off ("101.5fm" becomes "101.5 fm").
 /// Numbers keep their decimal point and time colon.
 enum Normalizer {
   private static let contractions: [String: [String]] = [
@@ -61,7 +61,8 @@ enum Normalizer {
         if let last = current.last, last.isNumber { flush() }
         current.append(char)
       } else if char.isNumber {
-        if let last = current.last, last.isLetter || last == "'" { flush() }
+        // Letters then digits stay one word: road names such as "a9" or "i95".
+        if current.last == "'" { flush() }
         current.append(char)
       } else if (char == "." || char == ":" || char == ",") && previous?.isNumber == true
         && next?.isNumber == true

@@ -9,6 +9,8 @@ struct SlotSpan {
   var end: Int
   var value: SpanValue
   var cost: Double
+  /// Free text is not a word the grammar knows; every other slot is.
+  var isOpen = false
 }
 
 /// Readers for the built-in slot kinds; each returns every span a slot may cover from `start`.
@@ -64,7 +66,7 @@ struct SlotReaders {
       return (start + 1...tokens.count).map { end in
         SlotSpan(
           end: end, value: .value(.text(tokens[start..<end].joined(separator: " "))),
-          cost: 0.1 + 0.03 * Double(end - start))
+          cost: 0.02 + 0.08 * Double(end - start), isOpen: true)
       }
     }
   }

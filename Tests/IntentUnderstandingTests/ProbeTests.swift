@@ -9,5 +9,9 @@ import Testing
     let result = try understander.understand(String(line), speaker: .driver)
     print("PROBE", String(decoding: try result.jsonData(), as: UTF8.self))
   }
+  if ProcessInfo.processInfo.environment["DEVEVAL"] != nil {
+    let report = try IntentEvaluation.evaluate(IntentEvaluation.cases(contentsOf: Support.devSet), with: understander, topConfusions: 40)
+    print(report.summary)
+  }
   #expect(Bool(true))
 }
