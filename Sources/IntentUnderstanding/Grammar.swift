@@ -9,6 +9,13 @@ public struct GrammarError: Error, Equatable, CustomStringConvertible {
   /// What is wrong.
   public var message: String
 
+  /// Creates an error.
+  public init(file: String, line: Int, message: String) {
+    self.file = file
+    self.line = line
+    self.message = message
+  }
+
   /// A readable description: `file:line: message`.
   public var description: String { "\(file):\(line): \(message)" }
 }

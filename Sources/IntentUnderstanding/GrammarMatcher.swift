@@ -23,6 +23,8 @@ struct GrammarMatcher: Sendable {
     var intent: String
     var elements: [Element]
     var fixedSlots: [String: SlotValue]
+    /// Free text can swallow any words, so the words around it must be said: none may be left out.
+    var hasOpenSlot: Bool
   }
 
   /// One alignment of an utterance with a pattern.
@@ -61,8 +63,13 @@ struct GrammarMatcher: Sendable {
     var compiled: [Pattern] = []
     for template in grammar.templates {
       let expansions = try Self.expand(template.nodes, template: template)
-      compiled += expansions.map {
-        Pattern(intent: template.intent, elements: $0, fixedSlots: template.fixedSlots)
+      compiled += expansions.map { elements in
+        let open = elements.contains {
+          if case .slot(_, .builtin(let kind)) = $0 { return kind.isOpen }
+          return false
+        }
+        return Pattern(
+          intent: template.intent, elements: elements, fixedSlots: template.fixedSlots, hasOpenSlot: open)
       }
     }
     var phrases: [String: [String: [ListPhrase]]] = [:]
@@ -260,18 +267,22 @@ struct GrammarMatcher: Sendable {
         let below = here + width
         switch pattern.elements[j] {
         case .phrases(let phrases):
-          relax(
-            here, below,
-            phrases.optional ? 0 : phrases.isSmall ? Self.smallWordDeleteCost : Self.wordDeleteCost)
+          if phrases.optional {
+            relax(here, below, 0)
+          } else if phrases.isSmall {
+            relax(here, below, Self.smallWordDeleteCost)
+          } else if !pattern.hasOpenSlot {
+            relax(here, below, Self.wordDeleteCost)
+          }
           guard i < n else { continue }
           if phrases.words.contains(tokens[i]) {
             relax(here, below + 1, 0, literal: 1)
           } else if phrases.words.contains(where: { Self.isSlip($0, tokens[i]) }) {
             relax(here, below + 1, Self.slipCost, literal: 1)
           }
-          for sequence in phrases.sequences where i + sequence.count <= n && sequence[0] == tokens[i] {
-            if tokens[i..<i + sequence.count].elementsEqual(sequence) {
-              relax(here, below + sequence.count, 0, literal: sequence.count)
+          for sequence in phrases.sequences where i + sequence.count <= n {
+            if let cost = Self.phraseCost(sequence, tokens, from: i) {
+              relax(here, below + sequence.count, cost, literal: sequence.count)
             }
           }
           if i + 1 < n, j + 1 < m, case .phrases(let next) = pattern.elements[j + 1],
@@ -314,6 +325,16 @@ struct GrammarMatcher: Sendable {
     let confidence = max(0, 1 - scratch[last].cost / Double(max(n, 2)))
     return Match(
       intent: pattern.intent, confidence: confidence, slots: slots, literalWords: scratch[last].literal)
+  }
+
+  /// The cost of reading a multi-word phrase at `start`: exact words are free, slipped words cost.
+  private static func phraseCost(_ phrase: [String], _ tokens: [String], from start: Int) -> Double? {
+    var cost = 0.0
+    for (offset, word) in phrase.enumerated() where tokens[start + offset] != word {
+      guard isSlip(word, tokens[start + offset]) else { return nil }
+      cost += slipCost
+    }
+    return cost
   }
 
   /// One substituted, inserted or deleted letter in a word of five letters or more (shorter words

@@ -29,6 +29,13 @@ public struct EvaluationError: Error, Equatable, CustomStringConvertible {
   /// What is wrong.
   public var message: String
 
+  /// Creates an error.
+  public init(file: String, line: Int, message: String) {
+    self.file = file
+    self.line = line
+    self.message = message
+  }
+
   /// `file:line: message`.
   public var description: String { "\(file):\(line): \(message)" }
 }

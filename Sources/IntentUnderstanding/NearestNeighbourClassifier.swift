@@ -154,9 +154,13 @@ public struct NearestNeighbourClassifier: Sendable {
   }
 
   private static func dot(_ a: [Float], _ b: [Float]) -> Float {
-    var sum: Float = 0
-    for index in a.indices { sum += a[index] * b[index] }
-    return sum
+    a.withUnsafeBufferPointer { left in
+      b.withUnsafeBufferPointer { right in
+        var sum: Float = 0
+        for index in 0..<min(left.count, right.count) { sum += left[index] * right[index] }
+        return sum
+      }
+    }
   }
 
   private static func vote(

@@ -12,6 +12,9 @@ import Testing
   if ProcessInfo.processInfo.environment["DEVEVAL"] != nil {
     let report = try IntentEvaluation.evaluate(IntentEvaluation.cases(contentsOf: Support.devSet), with: understander, topConfusions: 40)
     print(report.summary)
+    let both = try Support.understander(classifier: ClassifierTests.shared.get())
+    let report2 = try IntentEvaluation.evaluate(IntentEvaluation.cases(contentsOf: Support.devSet), with: both, topConfusions: 20)
+    print(report2.summary)
   }
   #expect(Bool(true))
 }
