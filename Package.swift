@@ -125,5 +125,11 @@ let package = Package(
       exclude: ["Fixtures"],
       swiftSettings: strict
     ),
+    .executableTarget(
+      name: "IntentBenchmark",
+      dependencies: ["IntentUnderstanding"],
+      path: "Benchmarks/IntentBenchmark",
+      swiftSettings: strict
+    ),
   ]
 )

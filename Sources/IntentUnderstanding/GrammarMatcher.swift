@@ -1,15 +1,20 @@
 /// Stage 1: matches tokens against the grammar's templates, compiled once, with a weighted
 /// alignment that tolerates filler words, left-out small words, swapped neighbours and one-letter slips.
+///
+/// Words are interned to integers when the grammar is compiled; a call interns the utterance's
+/// tokens, reads each slot kind at most once per start position, and aligns only the templates
+/// that share a content word with the utterance.
 struct GrammarMatcher: Sendable {
-  enum SlotSource: Sendable {
-    case list(String)
+  enum SlotSource: Sendable, Equatable {
+    /// Index into the compiled word lists.
+    case list(Int)
     case builtin(BuiltinSlotKind)
   }
 
-  /// Alternatives without slots: single words (which may slip) and multi-word phrases (matched exactly).
+  /// Alternatives without slots: single words (which may slip) and multi-word phrases.
   struct Phrases: Sendable {
-    var words: Set<String>
-    var sequences: [[String]]
+    var words: Set<Int>
+    var sequences: [[Int]]
     var optional: Bool
     var isSmall: Bool
   }
@@ -36,8 +41,14 @@ struct GrammarMatcher: Sendable {
   }
 
   private struct ListPhrase: Sendable {
-    var words: [String]
+    var words: [Int]
     var value: SpanValue
+  }
+
+  /// A template element before its words are interned.
+  private enum RawElement {
+    case phrases([[String]], optional: Bool)
+    case slot(name: String, kind: String)
   }
 
   private static let maximumExpansions = 512
@@ -53,28 +64,50 @@ struct GrammarMatcher: Sendable {
   ]
 
   let patterns: [Pattern]
-  let fillers: Set<String>
-  private let listPhrases: [String: [String: [ListPhrase]]]
-  private let patternsByWord: [String: [Int]]
-  private let unanchored: [Int]
   let readers: SlotReaders
+  private let vocabulary: [String: Int]
+  private let spellings: [String]
+  private let fillerIDs: Set<Int>
+  private let lists: [[Int: [ListPhrase]]]
+  private let patternsByWord: [Int: [Int]]
+  private let unanchored: [Int]
 
   init(grammar: Grammar, readers: SlotReaders) throws {
+    var vocabulary: [String: Int] = [:]
+    var spellings: [String] = []
+    func intern(_ word: String) -> Int {
+      if let id = vocabulary[word] { return id }
+      vocabulary[word] = spellings.count
+      spellings.append(word)
+      return spellings.count - 1
+    }
+    let listNames = grammar.lists.keys.sorted()
+    let listIndex = Dictionary(uniqueKeysWithValues: listNames.enumerated().map { ($1, $0) })
     var compiled: [Pattern] = []
     for template in grammar.templates {
-      let expansions = try Self.expand(template.nodes, template: template)
-      compiled += expansions.map { elements in
-        let open = elements.contains {
-          if case .slot(_, .builtin(let kind)) = $0 { return kind.isOpen }
-          return false
+      for raw in try Self.expand(template.nodes, template: template) {
+        var open = false
+        let elements = raw.map { element -> Element in
+          switch element {
+          case .phrases(let sequences, let optional):
+            return .phrases(Self.phrases(sequences, optional: optional, intern: intern))
+          case .slot(let name, let kind):
+            if let builtin = BuiltinSlotKind(rawValue: kind) {
+              open = open || builtin.isOpen
+              return .slot(name: name, source: .builtin(builtin))
+            }
+            return .slot(name: name, source: .list(listIndex[kind] ?? 0))
+          }
         }
-        return Pattern(
-          intent: template.intent, elements: elements, fixedSlots: template.fixedSlots, hasOpenSlot: open)
+        compiled.append(
+          Pattern(
+            intent: template.intent, elements: elements, fixedSlots: template.fixedSlots, hasOpenSlot: open))
       }
     }
-    var phrases: [String: [String: [ListPhrase]]] = [:]
-    for (name, list) in grammar.lists {
-      var byFirst: [String: [ListPhrase]] = [:]
+    var lists: [[Int: [ListPhrase]]] = []
+    for name in listNames {
+      guard let list = grammar.lists[name] else { continue }
+      var byFirst: [Int: [ListPhrase]] = [:]
       for entry in list.entries {
         let value: SpanValue
         switch list.kind {
@@ -82,50 +115,54 @@ struct GrammarMatcher: Sendable {
         case .choice: value = .value(.choice(entry.value))
         case .level: value = .value(.level(Int(entry.value) ?? 0))
         }
-        for phrase in entry.phrases {
-          for words in Self.wordSequences(phrase) {
-            guard let first = words.first else { continue }
-            byFirst[first, default: []].append(ListPhrase(words: words, value: value))
-          }
+        for words in entry.phrases.flatMap(Self.wordSequences) where !words.isEmpty {
+          let ids = words.map(intern)
+          byFirst[ids[0], default: []].append(ListPhrase(words: ids, value: value))
         }
       }
-      phrases[name] = byFirst
+      lists.append(byFirst)
     }
-    var byWord: [String: [Int]] = [:]
+    let fillerIDs = Set(grammar.fillers.map(intern))
+    let smallIDs = Set(Self.smallWords.map(intern))
+    var byWord: [Int: [Int]] = [:]
     var unanchored: [Int] = []
+    let weak = smallIDs.union(fillerIDs)
     for (index, pattern) in compiled.enumerated() {
-      var anchors: Set<String> = []
+      // An element anchors the pattern only when every way of saying it has a content word.
+      var anchors: Set<Int> = []
       for case .phrases(let phrases) in pattern.elements where !phrases.optional {
-        anchors.formUnion(phrases.words)
-        for sequence in phrases.sequences { anchors.formUnion(sequence) }
+        let alternatives = phrases.words.map { [$0] } + phrases.sequences
+        guard alternatives.allSatisfy({ !Set($0).isSubset(of: weak) }) else { continue }
+        for alternative in alternatives { anchors.formUnion(Set(alternative).subtracting(weak)) }
       }
       if anchors.isEmpty { unanchored.append(index) }
       for word in anchors { byWord[word, default: []].append(index) }
     }
     patterns = compiled
-    fillers = grammar.fillers
-    listPhrases = phrases
+    self.readers = readers
+    self.vocabulary = vocabulary
+    self.spellings = spellings
+    self.fillerIDs = fillerIDs
+    self.lists = lists
     patternsByWord = byWord
     self.unanchored = unanchored
-    self.readers = readers
   }
 
-  /// Expands multi-word alternatives and optional groups into flat element sequences.
-  private static func expand(_ nodes: [TemplateNode], template: IntentTemplate) throws -> [[Element]] {
-    var results: [[Element]] = [[]]
+  /// Expands alternatives that hold slots and optional groups that hold slots into flat sequences;
+  /// slot-free groups stay one element.
+  private static func expand(_ nodes: [TemplateNode], template: IntentTemplate) throws -> [[RawElement]] {
+    var results: [[RawElement]] = [[]]
     for node in nodes {
-      let options: [[Element]]
+      let options: [[RawElement]]
       switch node {
-      case .word(let word): options = [[.phrases(Self.phrases([[word]], optional: false))]]
-      case .slot(let name, let kind):
-        let source: SlotSource = BuiltinSlotKind(rawValue: kind).map { .builtin($0) } ?? .list(kind)
-        options = [[.slot(name: name, source: source)]]
+      case .word(let word): options = [[.phrases([[word]], optional: false)]]
+      case .slot(let name, let kind): options = [[.slot(name: name, kind: kind)]]
       case .group(let alternatives, let optional):
-        if alternatives.allSatisfy(Self.isSlotFree) {
-          options = [[.phrases(Self.phrases(alternatives.flatMap(wordSequences), optional: optional))]]
+        if alternatives.allSatisfy(isSlotFree) {
+          options = [[.phrases(alternatives.flatMap(wordSequences), optional: optional)]]
         } else {
           // Filled alternatives come first so that, between equal alignments, a slot is read.
-          var expanded: [[Element]] = []
+          var expanded: [[RawElement]] = []
           for alternative in alternatives { expanded += try expand(alternative, template: template) }
           options = optional ? expanded + [[]] : expanded
         }
@@ -150,12 +187,12 @@ struct GrammarMatcher: Sendable {
     }
   }
 
-  private static func phrases(_ sequences: [[String]], optional: Bool) -> Phrases {
+  private static func phrases(_ sequences: [[String]], optional: Bool, intern: (String) -> Int) -> Phrases {
     let nonEmpty = sequences.filter { !$0.isEmpty }
-    let words = Set(nonEmpty.filter { $0.count == 1 }.map { $0[0] })
-    let isSmall = words.allSatisfy(smallWords.contains) && nonEmpty.allSatisfy { $0.count == 1 }
+    let singles = nonEmpty.filter { $0.count == 1 }.map { $0[0] }
+    let isSmall = singles.allSatisfy(smallWords.contains) && nonEmpty.allSatisfy { $0.count == 1 }
     return Phrases(
-      words: words, sequences: nonEmpty.filter { $0.count > 1 },
+      words: Set(singles.map(intern)), sequences: nonEmpty.filter { $0.count > 1 }.map { $0.map(intern) },
       optional: optional || nonEmpty.count < sequences.count, isSmall: isSmall)
   }
 
@@ -174,20 +211,52 @@ struct GrammarMatcher: Sendable {
     return results
   }
 
-  /// The best match per intent, best first; `tokens` must come from `Normalizer.tokens`.
-  func matches(_ tokens: [String]) -> [Match] {
-    guard !tokens.isEmpty else { return [] }
-    var candidates = Set(unanchored)
-    for token in Set(tokens) {
-      if let indices = patternsByWord[token] { candidates.formUnion(indices) }
+  /// The utterance as the alignment sees it: word ids, filler flags, slips, and slot spans read once.
+  private struct Utterance {
+    let tokens: [String]
+    let ids: [Int]
+    let isFiller: [Bool]
+    /// For each token, the grammar words it is one letter away from (empty for most tokens).
+    let slips: [Set<Int>]
+    var spans: [[SlotSpan]?]
+    let kindCount: Int
+
+    func index(_ source: SlotSource) -> Int {
+      switch source {
+      case .list(let list): list
+      case .builtin(let kind):
+        kindCount - BuiltinSlotKind.allCases.count + (BuiltinSlotKind.allCases.firstIndex(of: kind) ?? 0)
+      }
     }
-    var cache = SpanCache(tokens: tokens)
+  }
+
+  /// The best match per intent whose confidence can reach `floor`, best first.
+  func matches(_ tokens: [String], floor: Double = 0) -> [Match] {
+    guard !tokens.isEmpty else { return [] }
+    let ids = tokens.map { vocabulary[$0] ?? -1 }
+    let slips = zip(tokens, ids).map { token, id -> Set<Int> in
+      guard id < 0, token.utf8.count >= 5 else { return [] }
+      return Set(spellings.indices.filter { Self.isSlip(spellings[$0], token) })
+    }
+    let kindCount = lists.count + BuiltinSlotKind.allCases.count
+    var utterance = Utterance(
+      tokens: tokens, ids: ids, isFiller: ids.map(fillerIDs.contains), slips: slips,
+      spans: Array(repeating: nil, count: kindCount * (tokens.count + 1)), kindCount: kindCount)
+    var candidates = Set(unanchored)
+    for (id, slipped) in zip(ids, slips) {
+      if let indices = patternsByWord[id] { candidates.formUnion(indices) }
+      for word in slipped { candidates.formUnion(patternsByWord[word] ?? []) }
+    }
     var best: [String: Match] = [:]
     var scratch: [Cell] = []
+    let bound = (1 - floor) * Double(max(tokens.count, 2))
     for index in candidates.sorted() {
-      guard let match = align(patterns[index], tokens, cache: &cache, scratch: &scratch) else { continue }
-      if let existing = best[match.intent], !Self.isBetter(match, than: existing) { continue }
-      best[match.intent] = match
+      let pattern = patterns[index]
+      let existing = best[pattern.intent]
+      guard
+        let match = align(pattern, &utterance, bound: bound, scratch: &scratch, mustBeat: existing)
+      else { continue }
+      best[pattern.intent] = match
     }
     return best.values.sorted { Self.isBetter($0, than: $1) }
   }
@@ -200,69 +269,64 @@ struct GrammarMatcher: Sendable {
 
   private struct Cell {
     var cost = Double.infinity
-    var previous = -1
-    var literal = 0
-    var slotElement = -1
-    var slotValue: SpanValue?
+    var previous: Int32 = -1
+    var literal: Int16 = 0
+    var slotElement: Int16 = -1
+    var spanIndex: Int32 = -1
   }
 
-  private struct SpanCache {
-    let tokens: [String]
-    var spans: [String: [[SlotSpan]?]] = [:]
-
-    init(tokens: [String]) { self.tokens = tokens }
-
-    mutating func spans(
-      _ key: String, from start: Int, compute: () -> [SlotSpan]
-    ) -> [SlotSpan] {
-      if let known = spans[key]?[start] ?? nil { return known }
-      let computed = compute()
-      var row = spans[key] ?? Array(repeating: nil, count: tokens.count + 1)
-      row[start] = computed
-      spans[key] = row
-      return computed
+  private func spans(_ source: SlotSource, from start: Int, in utterance: inout Utterance) -> [SlotSpan] {
+    let key = utterance.index(source) * (utterance.tokens.count + 1) + start
+    if let known = utterance.spans[key] { return known }
+    let computed: [SlotSpan]
+    switch source {
+    case .builtin(let kind): computed = readers.spans(kind, utterance.tokens, from: start)
+    case .list(let list):
+      var result: [SlotSpan] = []
+      if start < utterance.ids.count {
+        for phrase in lists[list][utterance.ids[start]] ?? [] {
+          let end = start + phrase.words.count
+          guard end <= utterance.ids.count, utterance.ids[start..<end].elementsEqual(phrase.words) else {
+            continue
+          }
+          result.append(SlotSpan(end: end, value: phrase.value, cost: 0))
+        }
+      }
+      computed = result
     }
+    utterance.spans[key] = computed
+    return computed
   }
 
-  private func listSpans(_ name: String, _ tokens: [String], from start: Int) -> [SlotSpan] {
-    guard start < tokens.count, let byFirst = listPhrases[name] else { return [] }
-    var result: [SlotSpan] = []
-    for phrase in byFirst[tokens[start]] ?? [] {
-      let end = start + phrase.words.count
-      guard end <= tokens.count, tokens[start..<end].elementsEqual(phrase.words) else { continue }
-      result.append(SlotSpan(end: end, value: phrase.value, cost: 0))
-    }
-    return result
-  }
-
+  /// The alignment of one pattern, or nil when it cannot reach the bound or does not beat `mustBeat`
+  /// (slots are read back only for a winner).
   private func align(
-    _ pattern: Pattern, _ tokens: [String], cache: inout SpanCache, scratch: inout [Cell]
+    _ pattern: Pattern, _ utterance: inout Utterance, bound: Double, scratch: inout [Cell], mustBeat: Match?
   ) -> Match? {
-    let n = tokens.count
+    let n = utterance.ids.count
     let m = pattern.elements.count
     let width = n + 1
     scratch.removeAll(keepingCapacity: true)
     scratch.append(contentsOf: repeatElement(Cell(), count: (m + 1) * width))
     scratch[0].cost = 0
-    func relax(
-      _ from: Int, _ to: Int, _ cost: Double, literal: Int = 0, slot: Int = -1, value: SpanValue? = nil
-    ) {
+    func relax(_ from: Int, _ to: Int, _ cost: Double, literal: Int = 0, slot: Int = -1, span: Int = -1) {
       let total = scratch[from].cost + cost
-      if total < scratch[to].cost
-        || (total == scratch[to].cost && scratch[from].literal + literal > scratch[to].literal)
-      {
+      let literals = Int(scratch[from].literal) + literal
+      guard total <= bound else { return }
+      if total < scratch[to].cost || (total == scratch[to].cost && literals > Int(scratch[to].literal)) {
         scratch[to] = Cell(
-          cost: total, previous: from, literal: scratch[from].literal + literal, slotElement: slot,
-          slotValue: value)
+          cost: total, previous: Int32(from), literal: Int16(literals), slotElement: Int16(slot),
+          spanIndex: Int32(span))
       }
     }
+    var unreachableRows = 0
     for j in 0...m {
+      var reachable = false
       for i in 0...n {
         let here = j * width + i
         guard scratch[here].cost.isFinite else { continue }
-        if i < n {
-          relax(here, here + 1, fillers.contains(tokens[i]) ? Self.fillerSkipCost : Self.wordSkipCost)
-        }
+        reachable = true
+        if i < n { relax(here, here + 1, utterance.isFiller[i] ? Self.fillerSkipCost : Self.wordSkipCost) }
         guard j < m else { continue }
         let below = here + width
         switch pattern.elements[j] {
@@ -275,63 +339,65 @@ struct GrammarMatcher: Sendable {
             relax(here, below, Self.wordDeleteCost)
           }
           guard i < n else { continue }
-          if phrases.words.contains(tokens[i]) {
+          if phrases.words.contains(utterance.ids[i]) {
             relax(here, below + 1, 0, literal: 1)
-          } else if phrases.words.contains(where: { Self.isSlip($0, tokens[i]) }) {
+          } else if !utterance.slips[i].isDisjoint(with: phrases.words) {
             relax(here, below + 1, Self.slipCost, literal: 1)
           }
           for sequence in phrases.sequences where i + sequence.count <= n {
-            if let cost = Self.phraseCost(sequence, tokens, from: i) {
+            if let cost = Self.phraseCost(sequence, utterance, from: i) {
               relax(here, below + sequence.count, cost, literal: sequence.count)
             }
           }
           if i + 1 < n, j + 1 < m, case .phrases(let next) = pattern.elements[j + 1],
-            phrases.words.contains(tokens[i + 1]), next.words.contains(tokens[i])
+            phrases.words.contains(utterance.ids[i + 1]), next.words.contains(utterance.ids[i])
           {
             relax(here, below + width + 2, Self.swapCost, literal: 2)
           }
         case .slot(_, let source):
-          let spans: [SlotSpan]
-          switch source {
-          case .list(let name):
-            spans = cache.spans(name, from: i) { listSpans(name, tokens, from: i) }
-          case .builtin(let kind):
-            spans = cache.spans(kind.rawValue, from: i) { readers.spans(kind, tokens, from: i) }
-          }
-          for span in spans {
+          for (index, span) in spans(source, from: i, in: &utterance).enumerated() {
             relax(
               here, below + (span.end - i), span.cost, literal: span.isOpen ? 0 : span.end - i, slot: j,
-              value: span.value)
+              span: index)
           }
         }
       }
+      // A swap jumps two rows, so only two unreachable rows in a row end the alignment.
+      unreachableRows = reachable ? 0 : unreachableRows + 1
+      if unreachableRows >= 2 { return nil }
     }
     let last = m * width + n
     guard scratch[last].cost.isFinite else { return nil }
+    let confidence = max(0, 1 - scratch[last].cost / Double(max(n, 2)))
+    let literalWords = Int(scratch[last].literal)
+    if let mustBeat {
+      let candidate = Match(
+        intent: pattern.intent, confidence: confidence, slots: [:], literalWords: literalWords)
+      guard Self.isBetter(candidate, than: mustBeat) else { return nil }
+    }
     var slots: [String: SpanValue] = [:]
     var cursor = last
     while cursor > 0 {
       let cell = scratch[cursor]
-      if cell.slotElement >= 0, let value = cell.slotValue,
-        case .slot(let name, _) = pattern.elements[cell.slotElement]
-      {
-        slots[name] = value
+      let previous = Int(cell.previous)
+      if cell.slotElement >= 0, case .slot(let name, let source) = pattern.elements[Int(cell.slotElement)] {
+        let start = previous % width
+        let span = spans(source, from: start, in: &utterance)[Int(cell.spanIndex)]
+        slots[name] = span.value
       }
-      cursor = cell.previous
+      cursor = previous
     }
     for (name, value) in pattern.fixedSlots where slots[name] == nil {
       slots[name] = .value(value)
     }
-    let confidence = max(0, 1 - scratch[last].cost / Double(max(n, 2)))
-    return Match(
-      intent: pattern.intent, confidence: confidence, slots: slots, literalWords: scratch[last].literal)
+    return Match(intent: pattern.intent, confidence: confidence, slots: slots, literalWords: literalWords)
   }
 
   /// The cost of reading a multi-word phrase at `start`: exact words are free, slipped words cost.
-  private static func phraseCost(_ phrase: [String], _ tokens: [String], from start: Int) -> Double? {
+  private static func phraseCost(_ phrase: [Int], _ utterance: Utterance, from start: Int) -> Double? {
     var cost = 0.0
-    for (offset, word) in phrase.enumerated() where tokens[start + offset] != word {
-      guard isSlip(word, tokens[start + offset]) else { return nil }
+    for (offset, word) in phrase.enumerated() where utterance.ids[start + offset] != word {
+      guard utterance.slips[start + offset].contains(word) else { return nil }
       cost += slipCost
     }
     return cost

@@ -125,7 +125,8 @@ public enum IntentEvaluation {
       } catch {
         throw EvaluationError(
           file: file, line: offset + 1,
-          message: "expected an object with string 'text', string array 'accept' and string 'source' (\(error))")
+          message:
+            "expected an object with string 'text', string array 'accept' and string 'source' (\(error))")
       }
       guard !decoded.accept.isEmpty else {
         throw EvaluationError(file: file, line: offset + 1, message: "'accept' must name at least one intent")
@@ -174,8 +175,10 @@ public enum IntentEvaluation {
         sources[item.source, default: (0, 0)].correct += 1
       } else {
         let expected = item.accept.joined(separator: "|")
-        confusions[expected + ">" + predicted, default: .init(expected: expected, predicted: predicted, count: 0)]
-          .count += 1
+        confusions[
+          expected + ">" + predicted, default: .init(expected: expected, predicted: predicted, count: 0)
+        ]
+        .count += 1
       }
     }
     report.bySource = sources.map { .init(source: $0.key, total: $0.value.total, correct: $0.value.correct) }

@@ -100,6 +100,7 @@ public struct IntentUnderstander: Sendable {
     }
     let usable = Array(cuts.prefix(3))
     var best: (matches: [GrammarMatcher.Match], confidence: Double)?
+    var known: [Range<Int>: GrammarMatcher.Match?] = [:]
     for mask in 0..<(1 << usable.count) {
       var start = 0
       var matches: [GrammarMatcher.Match] = []
@@ -111,7 +112,9 @@ public struct IntentUnderstander: Sendable {
       }
       ranges.append(start..<tokens.count)
       for range in ranges {
-        guard let match = bestMatch(Array(tokens[range])) else {
+        let found = known[range] ?? bestMatch(Array(tokens[range]))
+        known[range] = found
+        guard let match = found else {
           weakest = 0
           break
         }
@@ -125,7 +128,7 @@ public struct IntentUnderstander: Sendable {
   }
 
   private func bestMatch(_ tokens: [String]) -> GrammarMatcher.Match? {
-    matcher.matches(tokens).map(penaliseJoinedText).max { lhs, rhs in
+    matcher.matches(tokens, floor: configuration.grammarThreshold).map(penaliseJoinedText).max { lhs, rhs in
       lhs.confidence != rhs.confidence ? lhs.confidence < rhs.confidence : lhs.literalWords < rhs.literalWords
     }
   }
@@ -143,7 +146,7 @@ public struct IntentUnderstander: Sendable {
   private func fallback(
     text: String, tokens: [String], speaker: Zone?, context: DialogueContext
   ) throws -> [UnderstoodIntent] {
-    let matches = matcher.matches(tokens)
+    let matches = matcher.matches(tokens, floor: configuration.slotsFromGrammarThreshold)
     let bestConfidence = matches.first?.confidence ?? 0
     guard let classifier else {
       return [UnderstoodIntent(name: IntentCatalog.none, confidence: 1 - bestConfidence, stage: .grammar)]

@@ -54,8 +54,10 @@ public enum JSGFGenerator {
     var omitted: [String] = []
     var usedLists: Set<String> = []
     var usedBuiltins: Set<BuiltinSlotKind> = []
-    let contactPhrases = contacts.flatMap { [$0.name] + $0.aliases }.map { Normalizer.tokens($0).joined(separator: " ") }
-      .filter { !$0.isEmpty && writer.known($0) }
+    let contactPhrases = contacts.flatMap { [$0.name] + $0.aliases }.map {
+      Normalizer.tokens($0).joined(separator: " ")
+    }
+    .filter { !$0.isEmpty && writer.known($0) }
     var byIntent: [String: [String]] = [:]
     var order: [String] = []
     for template in grammar.templates {
@@ -73,7 +75,11 @@ public enum JSGFGenerator {
         continue
       }
       TemplateSyntax.visitSlots(template.nodes) { _, kind in
-        if let builtin = BuiltinSlotKind(rawValue: kind) { usedBuiltins.insert(builtin) } else { usedLists.insert(kind) }
+        if let builtin = BuiltinSlotKind(rawValue: kind) {
+          usedBuiltins.insert(builtin)
+        } else {
+          usedLists.insert(kind)
+        }
       }
       if byIntent[template.intent] == nil { order.append(template.intent) }
       byIntent[template.intent, default: []].append(body)
@@ -81,18 +87,21 @@ public enum JSGFGenerator {
     for intent in order {
       let ruleName = ruleName(intent)
       intentRules.append("<\(ruleName)>")
-      rules.append("<\(ruleName)> = " + (byIntent[intent] ?? []).map { "(\($0))" }.joined(separator: " | ") + ";")
+      rules.append(
+        "<\(ruleName)> = " + (byIntent[intent] ?? []).map { "(\($0))" }.joined(separator: " | ") + ";")
     }
     for listName in usedLists.sorted() {
       guard let list = grammar.lists[listName] else { continue }
       let phrases = list.entries.flatMap(\.phrases).compactMap { writer.sequence($0) }
-      rules.append("<list_\(listName)> = " + (phrases.isEmpty ? "<VOID>" : phrases.map { "(\($0))" }.joined(separator: " | ")) + ";")
+      rules.append(
+        "<list_\(listName)> = "
+          + (phrases.isEmpty ? "<VOID>" : phrases.map { "(\($0))" }.joined(separator: " | ")) + ";")
     }
     for builtin in BuiltinSlotKind.allCases where usedBuiltins.contains(builtin) {
       if builtin == .contact {
-        rules.append("<contact> = " + contactPhrases.map { "(\($0))" }.joined(separator: " | ") + ";")
+        rules.append("<slot_contact> = " + contactPhrases.map { "(\($0))" }.joined(separator: " | ") + ";")
       } else if let rule = builtinRules[builtin] {
-        rules.append("<\(builtin.rawValue)> = \(rule);")
+        rules.append("<slot_\(builtin.rawValue)> = \(rule);")
       }
     }
     let fillers = grammar.fillers.filter { writer.known($0) }.sorted()
@@ -140,7 +149,7 @@ public enum JSGFGenerator {
           guard known(word) else { return nil }
           parts.append(word)
         case .slot(_, let kind):
-          parts.append(BuiltinSlotKind(rawValue: kind) != nil ? "<\(kind)>" : "<list_\(kind)>")
+          parts.append(BuiltinSlotKind(rawValue: kind) != nil ? "<slot_\(kind)>" : "<list_\(kind)>")
         case .group(let alternatives, let optional):
           let written = alternatives.compactMap { sequence($0) }.filter { !$0.isEmpty }
           if written.isEmpty {

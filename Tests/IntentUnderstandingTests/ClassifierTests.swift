@@ -9,10 +9,13 @@ import Testing
   }
 
   /// Built once: calibration compares every example with every other.
-  static let shared = Result { try NearestNeighbourClassifier(examples: projectExamples(), embedder: HashedNGramEmbedder()) }
+  static let shared = Result {
+    try NearestNeighbourClassifier(examples: projectExamples(), embedder: HashedNGramEmbedder())
+  }
 
   @Test func examplesFileParsesAndCoversEveryCatalogIntentAndNone() throws {
-    let examples = try IntentExample.load(contentsOf: Support.intentsDirectory.appendingPathComponent("examples.txt"))
+    let examples = try IntentExample.load(
+      contentsOf: Support.intentsDirectory.appendingPathComponent("examples.txt"))
     let intents = Set(examples.map(\.intent))
     let catalog = Set(IntentCatalog.v1.entries.keys.filter { !$0.hasPrefix("followup.") })
     #expect(intents == catalog.union([IntentCatalog.none]))
@@ -20,7 +23,10 @@ import Testing
   }
 
   @Test func examplesFileErrorsNameTheLine() {
-    #expect(throws: GrammarError(file: "x.txt", line: 2, message: "expected 'intent NAME' with a catalog intent or 'none'")) {
+    #expect(
+      throws: GrammarError(
+        file: "x.txt", line: 2, message: "expected 'intent NAME' with a catalog intent or 'none'")
+    ) {
       try IntentExample.parse("intent none\nintent climate.teleport\n  beam me up", file: "x.txt")
     }
   }
@@ -37,7 +43,8 @@ import Testing
 
   @Test func wrongEmbeddingShapeIsATypedError() {
     #expect(
-      throws: ClassifierError.badEmbedding(expectedDimension: 8, expectedCount: 1, gotDimension: 3, gotCount: 1)
+      throws: ClassifierError.badEmbedding(
+        expectedDimension: 8, expectedCount: 1, gotDimension: 3, gotCount: 1)
     ) {
       _ = try NearestNeighbourClassifier(
         examples: [IntentExample(intent: "media.pause", text: "pause")], embedder: ShortVectorEmbedder())

@@ -24,7 +24,9 @@ import Testing
     #expect(report.bySource.map(\.source) == ["a", "b"])
     #expect(report.bySource.map(\.correct) == [2, 1])
     #expect(
-      Set(report.confusions.map { "\($0.expected)>\($0.predicted)" }) == ["media.previous>media.next", "none>media.pause"])
+      Set(report.confusions.map { "\($0.expected)>\($0.predicted)" }) == [
+        "media.previous>media.next", "none>media.pause",
+      ])
     #expect(report.summary.contains("in scope:  66.7% (2/3)"))
   }
 
@@ -39,7 +41,9 @@ import Testing
       guard let error = error as? EvaluationError else { return false }
       return error.file == "set.jsonl" && error.line == 2
     }
-    #expect(throws: EvaluationError(file: "set.jsonl", line: 1, message: "'accept' must name at least one intent")) {
+    #expect(
+      throws: EvaluationError(file: "set.jsonl", line: 1, message: "'accept' must name at least one intent")
+    ) {
       try IntentEvaluation.cases(jsonLines: #"{"text": "x", "accept": [], "source": "a"}"#, file: "set.jsonl")
     }
   }

@@ -14,7 +14,10 @@ import Testing
   @Test(arguments: [
     ("intent climate.teleport\n  beam me up", 1, "intent 'climate.teleport' is not in the intent catalog"),
     ("intent climate.ac\n  turn {colour} the ac", 2, "slot kind 'colour' is neither a list nor built in"),
-    ("intent climate.ac\n  set the ac to {level}", 2, "intent 'climate.ac' has no slot 'level' in the catalog"),
+    (
+      "intent climate.ac\n  set the ac to {level}", 2,
+      "intent 'climate.ac' has no slot 'level' in the catalog"
+    ),
     ("list zone place\n  driver: driver", 1, "expected 'list NAME zone|choice|level'"),
     ("list zone zone\n  trunk: boot", 2, "zone list value 'trunk' is not a catalog zone or 'speaker'"),
     ("intent media.pause\n  pause (the music", 2, "missing ')' in template"),

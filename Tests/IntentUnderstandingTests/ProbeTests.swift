@@ -9,12 +9,15 @@ import Testing
     let result = try understander.understand(String(line), speaker: .driver)
     print("PROBE", String(decoding: try result.jsonData(), as: UTF8.self))
   }
-  if ProcessInfo.processInfo.environment["DEVEVAL"] != nil {
-    let report = try IntentEvaluation.evaluate(IntentEvaluation.cases(contentsOf: Support.devSet), with: understander, topConfusions: 40)
-    print(report.summary)
-    let both = try Support.understander(classifier: ClassifierTests.shared.get())
-    let report2 = try IntentEvaluation.evaluate(IntentEvaluation.cases(contentsOf: Support.devSet), with: both, topConfusions: 20)
-    print(report2.summary)
+  if let path = ProcessInfo.processInfo.environment["JSGFOUT"] {
+    let dict = try String(
+      contentsOfFile: "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict", encoding: .utf8)
+    let vocabulary = Set(
+      dict.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+    let speech = JSGFGenerator.generate(
+      try Support.grammar(), contacts: Support.contacts, vocabulary: vocabulary)
+    try speech.text.write(toFile: path, atomically: true, encoding: .utf8)
+    print("omitted", speech.omitted.count, "unknown", speech.unknownWords.sorted())
   }
   #expect(Bool(true))
 }

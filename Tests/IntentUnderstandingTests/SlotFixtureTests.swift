@@ -46,7 +46,9 @@ enum SlotFixture {
       var intent = UnderstoodIntent(name: name, confidence: 1, stage: .grammar)
       let rest = trimmed.dropFirst(name.count)
       for assignment in rest.split(separator: ",") {
-        let pair = assignment.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let pair = assignment.split(separator: "=", maxSplits: 1).map {
+          $0.trimmingCharacters(in: .whitespaces)
+        }
         guard pair.count == 2 else { throw FormatError(line: number, message: "bad slot '\(assignment)'") }
         if pair[0] == "zone" {
           guard pair[1].hasPrefix("@"), let zone = Zone(rawValue: String(pair[1].dropFirst())) else {
@@ -65,7 +67,9 @@ enum SlotFixture {
 
   static func value(_ notation: String, line: Int) throws -> SlotValue {
     func number(_ body: Substring) throws -> Double {
-      guard let value = Double(body) else { throw FormatError(line: line, message: "bad number '\(notation)'") }
+      guard let value = Double(body) else {
+        throw FormatError(line: line, message: "bad number '\(notation)'")
+      }
       return value
     }
     if notation.hasPrefix("\""), notation.hasSuffix("\""), notation.count >= 2 {
@@ -78,8 +82,12 @@ enum SlotFixture {
     if notation.first?.isNumber == true {
       if notation.hasSuffix("fm") { return .frequency(value: try number(notation.dropLast(2)), band: .fm) }
       if notation.hasSuffix("am") { return .frequency(value: try number(notation.dropLast(2)), band: .am) }
-      if notation.hasSuffix("C") { return .temperature(value: try number(notation.dropLast()), unit: .celsius) }
-      if notation.hasSuffix("F") { return .temperature(value: try number(notation.dropLast()), unit: .fahrenheit) }
+      if notation.hasSuffix("C") {
+        return .temperature(value: try number(notation.dropLast()), unit: .celsius)
+      }
+      if notation.hasSuffix("F") {
+        return .temperature(value: try number(notation.dropLast()), unit: .fahrenheit)
+      }
       if notation.hasSuffix("s") { return .duration(seconds: try number(notation.dropLast())) }
       let clock = notation.split(separator: ":")
       if clock.count == 2, let hour = Int(clock[0]), let minute = Int(clock[1]) {
@@ -110,7 +118,8 @@ enum SlotFixture {
     }
     #expect(
       kinds.isSuperset(of: [
-        "number", "temperature", "percent", "level", "zone", "duration", "frequency", "text", "contact", "choice",
+        "number", "temperature", "percent", "level", "zone", "duration", "frequency", "text", "contact",
+        "choice",
         "clock",
       ]))
   }
@@ -122,7 +131,8 @@ enum SlotFixture {
     for item in cases {
       let result = try understander.understand(item.text, speaker: item.speaker)
       if !SlotFixture.matches(result.intents, item.expected) {
-        failures.append("line \(item.line): \(item.text) -> \(String(decoding: try result.jsonData(), as: UTF8.self))")
+        failures.append(
+          "line \(item.line): \(item.text) -> \(String(decoding: try result.jsonData(), as: UTF8.self))")
       }
     }
     let rate = Double(cases.count - failures.count) / Double(cases.count)

@@ -23,7 +23,8 @@ import Testing
     var context = DialogueContext()
     let first = try understander.understand("set it to 22", speaker: .driver, context: &context)
     #expect(first.intents.map(\.name) == ["climate.set_temperature"])
-    let second = try understander.understand("and the passenger side too", speaker: .driver, context: &context)
+    let second = try understander.understand(
+      "and the passenger side too", speaker: .driver, context: &context)
     #expect(second.intents.count == 1)
     #expect(second.intents.first?.name == "climate.set_temperature")
     #expect(second.intents.first?.zone == .passenger)
@@ -79,7 +80,9 @@ import Testing
   }
 
   @Test func outOfScopeSaysNoneWithAConfidence() throws {
-    for text in ["what is the capital of peru", "order me a large pizza with olives", "tell me a joke about cats"] {
+    for text in [
+      "what is the capital of peru", "order me a large pizza with olives", "tell me a joke about cats",
+    ] {
       let result = try understander.understand(text)
       #expect(result.isOutOfScope, "\(text)")
       #expect(result.intents.count == 1)
@@ -111,7 +114,8 @@ import Testing
   @Test func everySlotValueCaseRoundTripsThroughJSON() throws {
     let values: [SlotValue] = [
       .number(3), .temperature(value: 70, unit: .fahrenheit), .percent(40), .level(2), .zone(.rearRight),
-      .duration(seconds: 90), .frequency(value: 1010, band: .am), .text("kind of blue"), .contact("Anna Berg"),
+      .duration(seconds: 90), .frequency(value: 1010, band: .am), .text("kind of blue"),
+      .contact("Anna Berg"),
       .choice("shuffle"), .clock(hour: 7, minute: 45),
     ]
     for value in values {
