@@ -76,7 +76,7 @@ public struct IntentCatalog: Sendable, Equatable {
       .init(name: "volume.unmute", slots: [], takesZone: false),
       .init(name: "navigation.navigate", slots: ["destination"], takesZone: false),
       .init(name: "navigation.find_nearby", slots: ["category", "query"], takesZone: false),
-      .init(name: "navigation.traffic", slots: ["destination"], takesZone: false),
+      .init(name: "navigation.traffic", slots: ["destination", "time"], takesZone: false),
       .init(name: "navigation.eta", slots: ["destination"], takesZone: false),
       .init(name: "navigation.cancel", slots: [], takesZone: false),
       .init(name: "navigation.where_am_i", slots: [], takesZone: false),

@@ -19,5 +19,13 @@ import Testing
     try speech.text.write(toFile: path, atomically: true, encoding: .utf8)
     print("omitted", speech.omitted.count, "unknown", speech.unknownWords.sorted())
   }
+  if ProcessInfo.processInfo.environment["DEVEVAL"] != nil {
+    let cases = try IntentEvaluation.cases(contentsOf: Support.devSet)
+    print(try IntentEvaluation.evaluate(cases, with: understander, topConfusions: 40).summary)
+    if ProcessInfo.processInfo.environment["STAGE2"] != nil {
+      let both = try Support.understander(classifier: ClassifierTests.shared.get())
+      print(try IntentEvaluation.evaluate(cases, with: both, topConfusions: 10).summary)
+    }
+  }
   #expect(Bool(true))
 }
