@@ -48,13 +48,13 @@ import Testing
     }
   }
 
-  /// Regression floor for the grammar stage alone on the shared dev set (measured 36.1% in scope,
+  /// Regression floor for the grammar stage alone on the shared dev set (measured 39.6% in scope,
   /// 93.5% out-of-scope recall when written); the targets need stage 2 with the real encoder.
   @Test(.enabled(if: FileManager.default.fileExists(atPath: Support.devSet.path)))
   func grammarStageAloneKeepsItsFloorOnTheDevSet() throws {
     let report = try IntentEvaluation.evaluate(
       IntentEvaluation.cases(contentsOf: Support.devSet), with: Support.understander())
-    #expect(report.inScopeAccuracy >= 0.34)
+    #expect(report.inScopeAccuracy >= 0.37)
     #expect(report.outOfScopeRecall >= 0.9)
   }
 }
