@@ -41,6 +41,19 @@ import Testing
     #expect(unrelated.intent == IntentCatalog.none)
   }
 
+  @Test func loadBuildsBothStagesFromTheConfigurationDirectory() throws {
+    let understander = try IntentUnderstander.load(
+      directory: Support.intentsDirectory, embedder: HashedNGramEmbedder(dimension: 256))
+    #expect(try understander.understand("turn on the ac").intents.first?.stage == .grammar)
+    let empty = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-empty-\(UUID())")
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: empty) }
+    #expect(throws: GrammarError(file: empty.path, line: 0, message: "no '.grammar' files in the directory"))
+    {
+      try IntentUnderstander.load(directory: empty)
+    }
+  }
+
   @Test func wrongEmbeddingShapeIsATypedError() {
     #expect(
       throws: ClassifierError.badEmbedding(

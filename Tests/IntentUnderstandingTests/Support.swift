@@ -20,14 +20,7 @@ enum Support {
     Contact(name: "Sam Lee"),
   ]
 
-  static func grammar() throws -> Grammar {
-    let files = try FileManager.default.contentsOfDirectory(
-      at: intentsDirectory, includingPropertiesForKeys: nil
-    )
-    .filter { $0.pathExtension == "grammar" }
-    .sorted { $0.lastPathComponent < $1.lastPathComponent }
-    return try Grammar(contentsOf: files)
-  }
+  static func grammar() throws -> Grammar { try Grammar(directory: intentsDirectory) }
 
   static func understander(classifier: NearestNeighbourClassifier? = nil) throws -> IntentUnderstander {
     try IntentUnderstander(
