@@ -138,6 +138,13 @@ let package = Package(
     .testTarget(
       name: "IntentUnderstandingTests",
       dependencies: ["IntentUnderstanding"],
+      exclude: ["Fixtures"],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "IntentBenchmark",
+      dependencies: ["IntentUnderstanding"],
+      path: "Benchmarks/IntentBenchmark",
       swiftSettings: strict
     ),
   ]
