@@ -11,6 +11,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "cabin", targets: ["cabin"]),
+    .executable(name: "cabin-voice", targets: ["cabin-voice"]),
     .library(name: "CabinDBus", targets: ["CabinDBus"]),
     .library(name: "CabinService", targets: ["CabinService"]),
     .library(name: "CabinTestKit", targets: ["CabinTestKit"]),
@@ -133,11 +134,30 @@ let package = Package(
     // MARK: Voice intent
     .target(
       name: "IntentUnderstanding",
+      dependencies: ["CabinInference"],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "VoiceIntent",
+      dependencies: [
+        "CabinDBus", "CabinService", "IntentUnderstanding", "CabinInference",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-voice",
+      dependencies: [
+        "VoiceIntent", "CabinService", "CabinInference",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Services/VoiceIntent",
       swiftSettings: strict
     ),
     .testTarget(
       name: "IntentUnderstandingTests",
-      dependencies: ["IntentUnderstanding"],
+      dependencies: ["IntentUnderstanding", "CabinInference"],
       exclude: ["Fixtures"],
       swiftSettings: strict
     ),

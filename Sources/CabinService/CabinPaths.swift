@@ -29,4 +29,17 @@ public enum CabinPaths {
   public static func busConfig(in configDirectory: URL) -> URL {
     configDirectory.appendingPathComponent("dbus/cabin-bus.conf")
   }
+
+  /// The directory of an installed model: `$CABIN_MODEL_DIR`, else `models/NAME` beside the
+  /// configuration directory (a checkout, where `make` installs it), else inside it (an
+  /// installation such as `/usr/share/cabin/models/NAME`).
+  public static func modelDirectory(
+    named name: String, configDirectory: URL,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> URL {
+    if let explicit = environment["CABIN_MODEL_DIR"] { return URL(fileURLWithPath: explicit) }
+    let beside = configDirectory.deletingLastPathComponent().appendingPathComponent("models/\(name)")
+    if FileManager.default.fileExists(atPath: beside.path) { return beside }
+    return configDirectory.appendingPathComponent("models/\(name)")
+  }
 }

@@ -1,3 +1,4 @@
+public import CabinInference
 public import Foundation
 
 extension Grammar {

@@ -1,14 +1,6 @@
+public import CabinInference
 public import Foundation
 
-/// Turns sentences into fixed-length vectors; the understander's stage 2 compares them.
-///
-/// The real encoder lives in CabinInference; tests use a deterministic stand-in.
-public protocol SentenceEmbedder: Sendable {
-  /// The length of every vector `embed` returns.
-  var dimension: Int { get }
-  /// One vector per text, in order.
-  func embed(_ texts: [String]) throws -> [[Float]]
-}
 
 /// A sentence the project wrote for an intent (or for `none`), used by stage 2.
 public struct IntentExample: Sendable, Codable, Equatable {

@@ -1,3 +1,4 @@
+import CabinInference
 import IntentUnderstanding
 
 /// A deterministic stand-in for the sentence encoder: a hashed bag of character trigrams and words.

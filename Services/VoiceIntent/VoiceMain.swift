@@ -1,0 +1,63 @@
+import ArgumentParser
+import CabinDBus
+import CabinInference
+import CabinService
+import Foundation
+import Logging
+import VoiceIntent
+
+/// `cabin-voice`: the voice intent service (`org.cabin.Voice1`).
+@main
+struct VoiceMain: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cabin-voice", abstract: "Cabin's voice intent service (org.cabin.Voice1).")
+
+  @OptionGroup var service: ServiceOptions
+
+  @Option(
+    help: "The Config directory (default: $CABIN_CONFIG_DIR, or found next to the checkout or installation).")
+  var configDir: String?
+
+  @Option(help: "The sentence encoder's directory (default: $CABIN_MODEL_DIR, or models/all-MiniLM-L6-v2).")
+  var modelDir: String?
+
+  @Flag(help: "Use the grammar only, without the sentence encoder.")
+  var grammarOnly = false
+
+  func run() async throws {
+    let level = service.logLevel
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+    let logger = Logger(label: "cabin.voice")
+    guard let config = configDir.map({ URL(fileURLWithPath: $0) }) ?? CabinPaths.configDirectory() else {
+      throw ValidationError("cannot find Cabin's Config directory: pass --config-dir or set CABIN_CONFIG_DIR")
+    }
+    let intents = config.appendingPathComponent("intents")
+    if service.printIntrospection {
+      let engine = try VoiceEngine(configuration: .init(intentsDirectory: intents))
+      print(VoiceService(engine: engine, logger: logger).definition.interfaceXML, terminator: "")
+      return
+    }
+    var settings = VoiceEngine.Configuration(intentsDirectory: intents)
+    if !grammarOnly {
+      let models =
+        modelDir.map { URL(fileURLWithPath: $0) }
+        ?? CabinPaths.modelDirectory(named: "all-MiniLM-L6-v2", configDirectory: config)
+      settings.embedder = try SentenceEncoder(modelDirectory: models)
+      settings.modelVersions["sentence-encoder"] = "all-MiniLM-L6-v2"
+    }
+    settings.modelVersions["grammar"] = "cabin-intents-v1"
+    let started = ContinuousClock.now
+    let engine = try VoiceEngine(configuration: settings)
+    logger.info(
+      "voice engine ready",
+      metadata: ["startup": "\(ContinuousClock.now - started)", "encoder": "\(!grammarOnly)"])
+    let host = DBusServiceHost(
+      definition: VoiceService(engine: engine, logger: logger).definition,
+      bus: service.busAddress(environment: ProcessInfo.processInfo.environment), logger: logger)
+    try await DBusServiceHost.runUntilSignalled(host, logger: logger)
+  }
+}

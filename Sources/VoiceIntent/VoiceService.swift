@@ -1,0 +1,118 @@
+public import CabinDBus
+public import CabinInference
+public import CabinService
+public import Foundation
+public import IntentUnderstanding
+public import Logging
+import Synchronization
+
+/// Understands utterances for the voice service: the intent understander, the contact list and
+/// the dialogue contexts. Safe to use from any task.
+public final class VoiceEngine: Sendable {
+  /// Where the engine's parts come from.
+  ///
+  /// - `intentsDirectory`: the grammar and examples (`Config/intents/`).
+  /// - `embedder`: the sentence encoder for stage 2; without it only the grammar is used.
+  /// - `modelVersions`: shown in the service's `ModelVersions` property.
+  /// - `understanding`: thresholds, default temperature unit and contacts.
+  public struct Configuration: Sendable {
+    /// The grammar and example directory.
+    public var intentsDirectory: URL
+    /// The stage 2 encoder, if any.
+    public var embedder: (any SentenceEmbedder)?
+    /// Model names and versions, for integrators.
+    public var modelVersions: [String: String]
+    /// The understander's settings.
+    public var understanding: IntentUnderstander.Configuration
+
+    /// Creates a configuration.
+    public init(
+      intentsDirectory: URL, embedder: (any SentenceEmbedder)? = nil, modelVersions: [String: String] = [:],
+      understanding: IntentUnderstander.Configuration = .init()
+    ) {
+      self.intentsDirectory = intentsDirectory
+      self.embedder = embedder
+      self.modelVersions = modelVersions
+      self.understanding = understanding
+    }
+  }
+
+  /// The configuration the engine was built with (contacts as last set).
+  public var configuration: Configuration { state.withLock { $0.configuration } }
+
+  private let state: Mutex<(configuration: Configuration, understander: IntentUnderstander)>
+  private let dialogues = DialogueStore()
+
+  /// Loads the grammar (and trains stage 2 when an embedder is given); errors name the file.
+  public init(configuration: Configuration) throws {
+    let understander = try IntentUnderstander.load(
+      directory: configuration.intentsDirectory, configuration: configuration.understanding,
+      embedder: configuration.embedder)
+    state = Mutex((configuration, understander))
+  }
+
+  /// Understands one utterance, keeping the dialogue's context under `dialogue` (empty: none).
+  /// `seat` is the speaker's zone name, or empty when unknown.
+  public func understand(_ text: String, seat: String, dialogue: String) throws(VoiceError) -> Understanding {
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty else { throw VoiceError.invalidText("the text is empty") }
+    guard trimmed.utf8.count <= 1000 else {
+      throw VoiceError.invalidText("the text is longer than 1000 bytes; an utterance is a sentence or two")
+    }
+    let zone: Zone?
+    if seat.isEmpty {
+      zone = nil
+    } else {
+      guard let parsed = Zone(rawValue: seat) else { throw VoiceError.invalidSeat(seat) }
+      zone = parsed
+    }
+    let understander = state.withLock { $0.understander }
+    do {
+      return try dialogues.with(dialogue) { context in
+        try understander.understand(trimmed, speaker: zone, context: &context)
+      }
+    } catch {
+      throw VoiceError.understandingFailed("\(error)")
+    }
+  }
+
+  /// Forgets a dialogue's context.
+  public func endDialogue(_ dialogue: String) { dialogues.reset(dialogue) }
+
+  /// Replaces the contact list the contact slot recognises.
+  public func setContacts(_ contacts: [Contact]) throws {
+    var configuration = self.configuration
+    configuration.understanding.contacts = contacts
+    let understander = try IntentUnderstander.load(
+      directory: configuration.intentsDirectory, configuration: configuration.understanding,
+      embedder: configuration.embedder)
+    state.withLock { $0 = (configuration, understander) }
+  }
+}
+
+/// The voice intent service, `org.cabin.Voice1` at `/org/cabin/Voice`: turns what the driver says
+/// or types into intents from the catalog, with typed slots, the speaker's zone and a confidence.
+public struct VoiceService: Sendable {
+  /// The service's well-known name.
+  public static let busName: BusName = "org.cabin.Voice1"
+  /// The service's object.
+  public static let path: ObjectPath = "/org/cabin/Voice"
+  /// The service's interface name.
+  public static let interfaceName: InterfaceName = "org.cabin.Voice1"
+
+  /// The engine behind the interface.
+  public let engine: VoiceEngine
+  /// The exported interface.
+  public let interface: DBusInterface
+
+  /// Builds the service around an engine.
+  public init(engine: VoiceEngine, logger: Logger) {
+    self.engine = engine
+    interface = Self.makeInterface(engine: engine, logger: logger)
+  }
+
+  /// What the host exports.
+  public var definition: DBusServiceDefinition {
+    DBusServiceDefinition(busName: Self.busName, objects: [(Self.path, [interface])])
+  }
+}
