@@ -61,6 +61,8 @@ let package = Package(
       dependencies: [
         "CabinDBus",
         "CabinService",
+        "CabinInference",
+        "IntentUnderstanding",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -153,6 +155,14 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Services/VoiceIntent",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "VoiceIntentTests",
+      dependencies: [
+        "VoiceIntent", "IntentUnderstanding", "CabinDBus", "CabinTestKit",
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: strict
     ),
     .testTarget(

@@ -1,0 +1,96 @@
+import ArgumentParser
+import CabinDBus
+import CabinInference
+import CabinService
+import Foundation
+import IntentUnderstanding
+
+extension CabinCommand {
+  /// `cabin say "..."`: what the voice service understood.
+  struct Say: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Send text to the voice service and print the intents it understood.")
+
+    @OptionGroup var location: BusLocation
+
+    @Option(help: "The speaker's seat: driver, passenger, rear_left, rear_right, rear, all.")
+    var seat = "driver"
+
+    @Option(help: "A dialogue id; follow-ups with the same id keep their context.")
+    var dialogue = ""
+
+    @Argument(help: "What the driver says.")
+    var text: String
+
+    func run() async throws {
+      let connection = try DBusConnection.connect(to: try location.address())
+      defer { connection.close() }
+      let reply = try await connection.call(
+        destination: "org.cabin.Voice1", path: "/org/cabin/Voice", interface: "org.cabin.Voice1",
+        member: "Understand", [.string(text), .string(seat), .string(dialogue)])
+      guard case .array(_, let intents)? = reply.first else {
+        throw CabinCLIError("unexpected reply \(reply)")
+      }
+      for intent in intents {
+        guard case .structure(let fields) = intent, fields.count == 5,
+          case .string(let name) = fields[0], case .double(let confidence) = fields[1],
+          case .string(let zone) = fields[2], case .dictionary(_, _, let slots) = fields[3],
+          case .string(let stage) = fields[4]
+        else { continue }
+        var line = "\(name)  confidence \(String(format: "%.2f", confidence))  stage \(stage)"
+        if !zone.isEmpty { line += "  zone \(zone)" }
+        print(line)
+        for slot in slots {
+          guard case .string(let slotName) = slot.key, case .structure(let typed) = slot.value,
+            typed.count == 2,
+            case .string(let type) = typed[0], case .variant(let value) = typed[1]
+          else { continue }
+          print("  \(slotName) (\(type)): \(value)")
+        }
+      }
+    }
+  }
+
+  /// `cabin eval ...`: measurements against labelled data.
+  struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Measure Cabin's models on labelled data.", subcommands: [Intents.self])
+
+    /// `cabin eval intents FILE.jsonl`.
+    struct Intents: AsyncParsableCommand {
+      static let configuration = CommandConfiguration(
+        abstract:
+          "Understand each line of a JSON Lines file ({text, accept, source}) in process, with the service's grammar and encoder, and print accuracy per source, out-of-scope precision and recall, and the most frequent confusions."
+      )
+
+      @Argument(help: "The labelled sentences.")
+      var file: String
+
+      @Option(help: "The Config directory (default: found next to the checkout or installation).")
+      var configDir: String?
+
+      @Flag(help: "Use the grammar only, without the sentence encoder.")
+      var grammarOnly = false
+
+      @Option(help: "How many confusions to list.")
+      var confusions = 15
+
+      func run() async throws {
+        guard let config = configDir.map({ URL(fileURLWithPath: $0) }) ?? CabinPaths.configDirectory() else {
+          throw CabinCLIError(
+            "cannot find Cabin's Config directory: pass --config-dir or set CABIN_CONFIG_DIR")
+        }
+        let cases = try IntentEvaluation.cases(contentsOf: URL(fileURLWithPath: file))
+        let embedder: (any SentenceEmbedder)? =
+          grammarOnly
+          ? nil
+          : try SentenceEncoder(
+            modelDirectory: CabinPaths.modelDirectory(named: "all-MiniLM-L6-v2", configDirectory: config))
+        let understander = try IntentUnderstander.load(
+          directory: config.appendingPathComponent("intents"), embedder: embedder)
+        let report = try IntentEvaluation.evaluate(cases, with: understander, topConfusions: confusions)
+        print(report.summary)
+      }
+    }
+  }
+}
