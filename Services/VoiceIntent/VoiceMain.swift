@@ -42,16 +42,29 @@ struct VoiceMain: AsyncParsableCommand {
       return
     }
     var settings = VoiceEngine.Configuration(intentsDirectory: intents)
+    var cache: CachingEmbedder?
     if !grammarOnly {
       let models =
         modelDir.map { URL(fileURLWithPath: $0) }
         ?? CabinPaths.modelDirectory(named: "all-MiniLM-L6-v2", configDirectory: config)
-      settings.embedder = try SentenceEncoder(modelDirectory: models)
-      settings.modelVersions["sentence-encoder"] = "all-MiniLM-L6-v2"
+      let encoder = try SentenceEncoder(modelDirectory: models)
+      let checksum =
+        CabinPaths.manifestChecksum(
+          model: "all-MiniLM-L6-v2", file: "model.safetensors", configDirectory: config)
+        ?? "unknown"
+      // The example sentences are embedded once per model and grammar, then read from the cache.
+      cache = CachingEmbedder(
+        wrapping: encoder, file: CabinPaths.cacheDirectory().appendingPathComponent("voice-examples.bin"),
+        modelIdentity: "all-MiniLM-L6-v2 \(checksum)")
+      settings.embedder = cache
+      settings.modelVersions["sentence-encoder"] = "all-MiniLM-L6-v2 (sha256 \(checksum.prefix(12)))"
     }
     settings.modelVersions["grammar"] = "cabin-intents-v1"
     let started = ContinuousClock.now
     let engine = try VoiceEngine(configuration: settings)
+    do { try cache?.save() } catch {
+      logger.warning("cannot write the embedding cache", metadata: ["error": "\(error)"])
+    }
     logger.info(
       "voice engine ready",
       metadata: ["startup": "\(ContinuousClock.now - started)", "encoder": "\(!grammarOnly)"])

@@ -42,4 +42,29 @@ public enum CabinPaths {
     if FileManager.default.fileExists(atPath: beside.path) { return beside }
     return configDirectory.appendingPathComponent("models/\(name)")
   }
+
+  /// Where services keep caches they can rebuild: `$CABIN_CACHE_DIR`, else systemd's
+  /// `$CACHE_DIRECTORY`, else `$XDG_CACHE_HOME/cabin`, else `~/.cache/cabin`.
+  public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> URL
+  {
+    if let explicit = environment["CABIN_CACHE_DIR"] ?? environment["CACHE_DIRECTORY"] {
+      return URL(fileURLWithPath: explicit)
+    }
+    if let xdg = environment["XDG_CACHE_HOME"] {
+      return URL(fileURLWithPath: xdg).appendingPathComponent("cabin")
+    }
+    return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/cabin")
+  }
+
+  /// The SHA-256 the model manifest `Config/models/NAME.json` records for one of its files; it
+  /// identifies the weights in caches derived from them.
+  public static func manifestChecksum(model name: String, file: String, configDirectory: URL) -> String? {
+    guard
+      let data = try? Data(contentsOf: configDirectory.appendingPathComponent("models/\(name).json")),
+      let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+      let files = manifest["files"] as? [[String: Any]]
+    else { return nil }
+    return files.first { $0["path"] as? String == file }?["sha256"] as? String
+  }
 }
