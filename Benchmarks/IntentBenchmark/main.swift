@@ -18,9 +18,9 @@ let utterances = [
   "set the temperature to twenty one and a half", "turn on the ac and play jazz", "I'm freezing",
   "play something relaxing by Miles Davis", "two degrees cooler", "open the rear left window halfway",
   "tune to 101.5 fm", "call anna", "heat my seat for ten minutes", "what's the capital of france",
-  "navigate to the airport and play some jazz", "could you please turn the volume up a little bit",
-  "what's the weather like in new york tonight", "remind me to call the garage in twenty minutes",
-  "is there any traffic on the way home", "how much fuel do i have left", "yes please", "never mind",
+  "navigate to the airport and play some jazz", "could you turn the music up a little bit for me",
+  "what's the forecast for new york tonight", "remind me to call the garage in twenty minutes",
+  "are there jams on the way home", "how much fuel is left in my tank", "yes please", "never mind",
   "set the passenger side to 72 degrees fahrenheit", "find the nearest charging station on my route",
 ]
 

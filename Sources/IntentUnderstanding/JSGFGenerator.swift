@@ -123,8 +123,8 @@ public enum JSGFGenerator {
     return SpeechGrammar(text: text, omitted: omitted, unknownWords: writer.unknown, words: words)
   }
 
-  static func ruleName(_ intent: String) -> String {
-    intent.map { $0 == "." ? "_" : $0 }.reduce(into: "") { $0.append($1) }
+  private static func ruleName(_ intent: String) -> String {
+    String(intent.map { $0 == "." ? "_" : $0 })
   }
 
   private struct Writer {

@@ -101,7 +101,7 @@ public struct NearestNeighbourClassifier: Sendable {
 
   /// Embeds the examples and calibrates the `none` threshold (unless one is given).
   public init(
-    examples: [IntentExample], embedder: any SentenceEmbedder, neighbours: Int = 3,
+    examples: [IntentExample], embedder: any SentenceEmbedder, neighbours: Int = 5,
     noneThreshold: Float? = nil
   ) throws {
     guard !examples.isEmpty else { throw ClassifierError.noExamples }

@@ -17,7 +17,10 @@ enum NumberWords {
   static func readings(_ tokens: [String], from start: Int) -> [(end: Int, value: Double)] {
     guard start < tokens.count else { return [] }
     var results: [(end: Int, value: Double)] = []
-    if let digits = Double(tokens[start]), !tokens[start].contains(":") {
+    // Only digit tokens: `Double` also reads words such as "inf" and "nan".
+    if tokens[start].first?.isNumber == true, let digits = Double(tokens[start]), digits.isFinite,
+      !tokens[start].contains(":")
+    {
       results.append((start + 1, digits))
     } else {
       results = wordReadings(tokens, from: start)

@@ -232,8 +232,10 @@ struct SlotReaders {
     }
     var result: [SlotSpan] = []
     for hourReading in NumberWords.readings(tokens, from: start + offset) {
+      guard (0...23).contains(hourReading.value), hourReading.value == hourReading.value.rounded() else {
+        continue
+      }
       let hour = Int(hourReading.value)
-      guard Double(hour) == hourReading.value, (0...23).contains(hour) else { continue }
       var end = hourReading.end
       var minutes = minute
       if offset == 0, let minuteReading = NumberWords.readings(tokens, from: end).last,

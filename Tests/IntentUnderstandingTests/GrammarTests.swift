@@ -50,6 +50,20 @@ import Testing
     }
   }
 
+  /// Regression: huge digit strings and words that `Double` reads ("inf", "nan") must not trap
+  /// when converted to integers, nor reach JSON as non-finite numbers.
+  @Test func hugeOrNonFiniteNumbersDoNotTrap() throws {
+    let understander = try Support.understander()
+    for text in [
+      "remind me to call at 99999999999999999999999", "set the volume to inf", "set the temperature to nan",
+      "fan speed to 1e999", "tune to 99999999999999999999.5",
+    ] {
+      let result = try understander.understand(text)
+      #expect(!result.intents.isEmpty)
+      _ = try result.jsonData()
+    }
+  }
+
   @Test func sampleSentencesCoverEveryTemplateIntentExceptFollowUps() throws {
     let grammar = try Support.grammar()
     let samples = grammar.sampleSentences()

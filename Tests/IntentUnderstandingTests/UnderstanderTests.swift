@@ -44,7 +44,7 @@ import Testing
 
   @Test func moreAndLessFollowThePreviousIntent() throws {
     var context = DialogueContext()
-    _ = try understander.understand("turn the volume up", speaker: .driver, context: &context)
+    _ = try understander.understand("turn the music up", speaker: .driver, context: &context)
     let more = try understander.understand("a bit more", speaker: .driver, context: &context)
     #expect(more.intents.map(\.name) == ["volume.up"])
     let less = try understander.understand("less", speaker: .driver, context: &context)
