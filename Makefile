@@ -28,8 +28,10 @@ models:
 build: deps models
 	$(SWIFT) build
 
-run: build
-	.build/debug/cabin up
+# The stack runs from a release build: the encoder's kernels are too slow unoptimised.
+run: deps models
+	$(SWIFT) build -c release
+	.build/release/cabin up
 
 test: deps models
 	$(SWIFT) build --build-tests
@@ -37,7 +39,10 @@ test: deps models
 
 bench: deps models
 	$(SWIFT) build -c release
-	@for b in .build/release/cabin-bench-*; do [ -x "$$b" ] && "$$b"; done
+	@for b in .build/release/cabin-bench-*; do \
+	  case "$$b" in *.product) continue;; esac; \
+	  [ -x "$$b" ] && { echo "== $$(basename $$b)"; "$$b"; }; \
+	done
 
 format:
 	$(SWIFT) format -i -r Package.swift Sources Services Simulator Tests Benchmarks

@@ -12,6 +12,8 @@ let package = Package(
   products: [
     .executable(name: "cabin", targets: ["cabin"]),
     .executable(name: "cabin-voice", targets: ["cabin-voice"]),
+    .executable(name: "cabin-bench-encoder", targets: ["cabin-bench-encoder"]),
+    .executable(name: "cabin-bench-intents", targets: ["cabin-bench-intents"]),
     .library(name: "CabinDBus", targets: ["CabinDBus"]),
     .library(name: "CabinService", targets: ["CabinService"]),
     .library(name: "CabinTestKit", targets: ["CabinTestKit"]),
@@ -172,7 +174,7 @@ let package = Package(
       swiftSettings: strict
     ),
     .executableTarget(
-      name: "IntentBenchmark",
+      name: "cabin-bench-intents",
       dependencies: ["IntentUnderstanding"],
       path: "Benchmarks/IntentBenchmark",
       swiftSettings: strict

@@ -4,7 +4,7 @@ import IntentUnderstanding
 // Grammar-path latency of `IntentUnderstander.understand` over typical commands, against a baseline
 // measured in the same run: the same utterances through a one-template grammar (the fixed cost of
 // normalising, segmenting and building a result).
-// Usage: IntentBenchmark [Config/intents]
+// Usage: cabin-bench-intents [Config/intents]
 
 let directory = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "Config/intents")
 let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
