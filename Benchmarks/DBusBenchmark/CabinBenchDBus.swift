@@ -14,10 +14,10 @@ struct CabinBenchDBus: AsyncParsableCommand {
   @Flag(help: "A short smoke run (one round, few iterations); figures are not meaningful.")
   var quick = false
 
-  @Option(help: "Calls per case and round (default 20000, or 1000 with --quick).")
+  @Option(help: "Calls per case and round (default 5000, or 500 with --quick).")
   var iterations: Int?
 
-  @Option(help: "Rounds; each case's figures are the median over rounds (default 3, or 1 with --quick).")
+  @Option(help: "Rounds; each case's figures are the median over rounds (default 8, or 2 with --quick).")
   var rounds: Int?
 
   @Option(help: "The private bus configuration (default: Config/dbus/cabin-bus.conf found by CabinPaths).")
@@ -40,7 +40,7 @@ struct CabinBenchDBus: AsyncParsableCommand {
       return
     }
     let plan = Plan(
-      iterations: iterations ?? (quick ? 1000 : 20000), rounds: rounds ?? (quick ? 1 : 3))
+      iterations: iterations ?? (quick ? 500 : 5000), rounds: rounds ?? (quick ? 2 : 8))
     let report = try await plan.run(busConfig: try busConfigFile())
     print(report.table())
     if failOnMiss && !report.allTargetsMet { throw ExitCode(1) }

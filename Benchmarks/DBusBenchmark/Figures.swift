@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -16,6 +18,12 @@ struct Figures: Sendable {
   var elapsedNanoseconds: Int64
   var p50Nanoseconds: Int64
   var p99Nanoseconds: Int64
+  /// CPU time the client side spent per call, warm-up included, when known.
+  var clientCPUPerCall: Int64?
+  /// CPU time the server process spent per call, warm-up included, when known.
+  var serverCPUPerCall: Int64?
+  /// CPU time the client process reported for its whole run (the C baseline only).
+  var clientCPUTotal: Int64?
 
   var perSecond: Double { Double(operations) / (Double(elapsedNanoseconds) / 1e9) }
 
@@ -37,7 +45,7 @@ struct Figures: Sendable {
       p50Nanoseconds: Self.percentile(sorted, 50), p99Nanoseconds: Self.percentile(sorted, 99))
   }
 
-  /// Parses the baseline's line `calls=N elapsed_ns=T p50_ns=X p99_ns=Y`.
+  /// Parses the baseline's line `calls=N elapsed_ns=T p50_ns=X p99_ns=Y cpu_ns=C`.
   init(baselineLine line: String) throws(BenchmarkError) {
     var fields: [String: Int64] = [:]
     for pair in line.split(separator: " ") {
@@ -48,19 +56,27 @@ struct Figures: Sendable {
       let p99 = fields["p99_ns"], calls > 0, elapsed > 0
     else {
       throw BenchmarkError(
-        "the C baseline printed '\(line)'; expected 'calls=N elapsed_ns=T p50_ns=X p99_ns=Y'")
+        "the C baseline printed '\(line)'; expected 'calls=N elapsed_ns=T p50_ns=X p99_ns=Y cpu_ns=C'")
     }
     self.init(operations: Int(calls), elapsedNanoseconds: elapsed, p50Nanoseconds: p50, p99Nanoseconds: p99)
+    clientCPUTotal = fields["cpu_ns"]
   }
 
   /// The median of each figure over several runs of the same case.
   static func median(of runs: [Figures]) -> Figures {
     func middle<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
+    func middle(_ values: [Int64?]) -> Int64? {
+      let known = values.compactMap { $0 }
+      return known.isEmpty ? nil : middle(known)
+    }
     let rates = runs.map(\.perSecond)
     let typical = runs.first { $0.perSecond == middle(rates) } ?? runs[0]
-    return Figures(
+    var figures = Figures(
       operations: typical.operations, elapsedNanoseconds: typical.elapsedNanoseconds,
       p50Nanoseconds: middle(runs.map(\.p50Nanoseconds)), p99Nanoseconds: middle(runs.map(\.p99Nanoseconds)))
+    figures.clientCPUPerCall = middle(runs.map(\.clientCPUPerCall))
+    figures.serverCPUPerCall = middle(runs.map(\.serverCPUPerCall))
+    return figures
   }
 
   private static func percentile(_ sorted: [Int64], _ percent: Int) -> Int64 {
@@ -73,4 +89,15 @@ struct Figures: Sendable {
 struct BenchmarkError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
+}
+
+/// The CPU time all threads of process `pid` have used so far, in nanoseconds, from the first
+/// field of each `/proc/PID/task/TID/schedstat`; 0 when the process is gone.
+func cpuNanoseconds(ofProcess pid: Int32) -> Int64 {
+  let tasks = "/proc/\(pid)/task"
+  let threads = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
+  return threads.reduce(0) { total, thread in
+    let text = (try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8)) ?? ""
+    return total + (text.split(separator: " ").first.flatMap { Int64($0) } ?? 0)
+  }
 }

@@ -2,6 +2,10 @@ import CabinDBus
 import CabinService
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// One row of the table: what is measured and what it should reach.
 enum BenchCase: CaseIterable, Sendable {
   case baseline
@@ -41,6 +45,14 @@ enum BenchCase: CaseIterable, Sendable {
   }
 
   var isMethodCall: Bool { self != .signalsWindowed && self != .signalsOneByOne }
+
+  /// Whether the calls go to the Cabin server (otherwise to the C server, or nowhere).
+  var callsCabinServer: Bool {
+    switch self {
+    case .cabinBlocking, .cabinAsync, .cabinConcurrent, .baselineClientCabinServer: true
+    default: false
+    }
+  }
 }
 
 /// What to run: every case, several rounds, in an order that rotates each round so slow drift
@@ -73,12 +85,20 @@ struct Plan: Sendable {
     for round in 0..<rounds {
       for offset in cases.indices {
         let benchCase = cases[(offset + round) % cases.count]
-        let figures = try await measure(benchCase, address: bus.address, baseline: baseline, client: client)
+        let server = benchCase.callsCabinServer ? cabinServer.processID : baselineServer.processID
+        let serverBefore = cpuNanoseconds(ofProcess: server)
+        let clientBefore = cpuNanoseconds(ofProcess: getpid())
+        var figures = try await measure(benchCase, address: bus.address, baseline: baseline, client: client)
+        if benchCase.isMethodCall {
+          let calls = Int64(iterations + warmup)
+          figures.serverCPUPerCall = (cpuNanoseconds(ofProcess: server) - serverBefore) / calls
+          figures.clientCPUPerCall =
+            (figures.clientCPUTotal ?? (cpuNanoseconds(ofProcess: getpid()) - clientBefore)) / calls
+        }
         runs[benchCase, default: []].append(figures)
       }
     }
-    return Report(
-      rows: cases.map { ($0, Figures.median(of: runs[$0] ?? [])) }, iterations: iterations, rounds: rounds)
+    return Report(runs: runs, iterations: iterations, rounds: rounds)
   }
 
   private func measure(

@@ -48,6 +48,8 @@ final class ServerProcess: Sendable {
   let name: BusName
   private let child: ChildProcess
 
+  var processID: Int32 { child.processID }
+
   /// Starts `executable arguments` and waits until it owns `name` on the bus seen by `observer`.
   init(executable: String, arguments: [String], owning name: BusName, observer: DBusConnection) async throws {
     self.name = name
