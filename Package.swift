@@ -179,5 +179,22 @@ let package = Package(
       path: "Benchmarks/IntentBenchmark",
       swiftSettings: strict
     ),
+
+    // MARK: Benchmarks
+    .executableTarget(
+      name: "cabin-bench-dbus-baseline",
+      dependencies: ["CDBus"],
+      path: "Benchmarks/DBusBaseline"
+    ),
+    .executableTarget(
+      name: "cabin-bench-dbus",
+      dependencies: [
+        "CabinDBus",
+        "CabinService",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/DBusBenchmark",
+      swiftSettings: strict
+    ),
   ]
 )

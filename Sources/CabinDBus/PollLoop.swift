@@ -72,6 +72,10 @@ final class PollLoop: @unchecked Sendable {
   }
 
   func wake() {
+    // The loop thread rebuilds its poll set before it sleeps again, so a wake from the loop
+    // thread itself (libdbus asks for one on every send and watch toggle made while dispatching)
+    // would only cost an eventfd write, a read and an extra round of poll().
+    guard !isLoopThread else { return }
     var one: UInt64 = 1
     _ = write(wakeFD, &one, 8)
   }
