@@ -40,7 +40,7 @@ test: deps models
 bench: deps models
 	$(SWIFT) build -c release
 	@for b in .build/release/cabin-bench-*; do \
-	  case "$$b" in *.product) continue;; esac; \
+	  case "$$b" in *.product|*-baseline) continue;; esac; \
 	  [ -x "$$b" ] && { echo "== $$(basename $$b)"; "$$b"; }; \
 	done
 
