@@ -158,6 +158,9 @@ def main():
     if command == 'hostile':
         hostile(address, destination, path)
         return
+    if command == 'flood':
+        import dbus.mainloop.glib
+        dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     bus = connect(address)
     if command == 'echo':
         echo(bus, destination, path)
