@@ -83,6 +83,7 @@ let package = Package(
     .testTarget(
       name: "CabinDBusTests",
       dependencies: ["CabinDBus", "CabinService", "CabinTestKit"],
+      exclude: ["Peers"],
       swiftSettings: strict
     ),
 
