@@ -17,6 +17,8 @@ let package = Package(
     .library(name: "CabinInference", targets: ["CabinInference"]),
     .library(name: "VehicleSignals", targets: ["VehicleSignals"]),
     .library(name: "VehicleSimulation", targets: ["VehicleSimulation"]),
+    .library(name: "VehicleBus", targets: ["VehicleBus"]),
+    .executable(name: "cabin-sim", targets: ["cabin-sim"]),
     .library(name: "IntentUnderstanding", targets: ["IntentUnderstanding"]),
   ],
   dependencies: [
@@ -60,6 +62,7 @@ let package = Package(
       dependencies: [
         "CabinDBus",
         "CabinService",
+        "VehicleBus",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -119,6 +122,33 @@ let package = Package(
     .testTarget(
       name: "VehicleSimulationTests",
       dependencies: ["VehicleSimulation", "VehicleSignals"],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "VehicleBus",
+      dependencies: [
+        "CabinDBus",
+        "CabinService",
+        "VehicleSignals",
+        "VehicleSimulation",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-sim",
+      dependencies: [
+        "VehicleBus",
+        "CabinService",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Simulator",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "VehicleBusTests",
+      dependencies: ["VehicleBus", "CabinTestKit", "CabinDBus", "VehicleSignals", "VehicleSimulation"],
       swiftSettings: strict
     ),
 
