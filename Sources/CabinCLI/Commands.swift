@@ -14,7 +14,7 @@ public struct CabinCommand: AsyncParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "cabin",
     abstract: "Run and inspect the Cabin cockpit service stack.",
-    subcommands: [Up.self, Down.self, Status.self, Introspect.self])
+    subcommands: [Up.self, Down.self, Status.self, Introspect.self, Signals.self, Sim.self])
 
   /// Creates the command.
   public init() {}
