@@ -148,7 +148,11 @@ let package = Package(
     ),
     .testTarget(
       name: "VehicleBusTests",
-      dependencies: ["VehicleBus", "CabinTestKit", "CabinDBus", "VehicleSignals", "VehicleSimulation"],
+      dependencies: [
+        "VehicleBus", "CabinTestKit", "CabinDBus", "VehicleSignals", "VehicleSimulation",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: strict
     ),
 
