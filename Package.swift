@@ -146,6 +146,15 @@ let package = Package(
       path: "Simulator",
       swiftSettings: strict
     ),
+    .executableTarget(
+      name: "cabin-bench-vehicle",
+      dependencies: [
+        "VehicleBus", "CabinDBus", "CabinTestKit", "VehicleSignals",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Benchmarks/VehicleBenchmark",
+      swiftSettings: strict
+    ),
     .testTarget(
       name: "VehicleBusTests",
       dependencies: [
