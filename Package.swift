@@ -20,6 +20,8 @@ let package = Package(
     .library(name: "CabinInference", targets: ["CabinInference"]),
     .library(name: "VehicleSignals", targets: ["VehicleSignals"]),
     .library(name: "VehicleSimulation", targets: ["VehicleSimulation"]),
+    .library(name: "VehicleBus", targets: ["VehicleBus"]),
+    .executable(name: "cabin-sim", targets: ["cabin-sim"]),
     .library(name: "IntentUnderstanding", targets: ["IntentUnderstanding"]),
   ],
   dependencies: [
@@ -65,6 +67,7 @@ let package = Package(
         "CabinService",
         "CabinInference",
         "IntentUnderstanding",
+        "VehicleBus",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -133,6 +136,46 @@ let package = Package(
     .testTarget(
       name: "VehicleSimulationTests",
       dependencies: ["VehicleSimulation", "VehicleSignals"],
+      swiftSettings: strict
+    ),
+    .target(
+      name: "VehicleBus",
+      dependencies: [
+        "CabinDBus",
+        "CabinService",
+        "VehicleSignals",
+        "VehicleSimulation",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-sim",
+      dependencies: [
+        "VehicleBus",
+        "CabinService",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Simulator",
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-bench-vehicle",
+      dependencies: [
+        "VehicleBus", "CabinDBus", "CabinTestKit", "VehicleSignals",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Benchmarks/VehicleBenchmark",
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "VehicleBusTests",
+      dependencies: [
+        "VehicleBus", "CabinTestKit", "CabinDBus", "VehicleSignals", "VehicleSimulation",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: strict
     ),
 

@@ -14,7 +14,9 @@ public struct CabinCommand: AsyncParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "cabin",
     abstract: "Run and inspect the Cabin cockpit service stack.",
-    subcommands: [Up.self, Down.self, Status.self, Introspect.self, Say.self, Eval.self])
+    subcommands: [
+      Up.self, Down.self, Status.self, Introspect.self, Signals.self, Sim.self, Say.self, Eval.self,
+    ])
 
   /// Creates the command.
   public init() {}
