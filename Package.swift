@@ -130,6 +130,7 @@ let package = Package(
     .testTarget(
       name: "IntentUnderstandingTests",
       dependencies: ["IntentUnderstanding"],
+      exclude: ["Fixtures"],
       swiftSettings: strict
     ),
   ]

@@ -1,0 +1,215 @@
+public import Foundation
+
+/// Turns sentences into fixed-length vectors; the understander's stage 2 compares them.
+///
+/// The real encoder lives in CabinInference; tests use a deterministic stand-in.
+public protocol SentenceEmbedder: Sendable {
+  /// The length of every vector `embed` returns.
+  var dimension: Int { get }
+  /// One vector per text, in order.
+  func embed(_ texts: [String]) throws -> [[Float]]
+}
+
+/// A sentence the project wrote for an intent (or for `none`), used by stage 2.
+public struct IntentExample: Sendable, Codable, Equatable {
+  /// The catalog intent, or `none` for an out-of-scope example.
+  public var intent: String
+  /// The sentence.
+  public var text: String
+
+  /// Creates an example.
+  public init(intent: String, text: String) {
+    self.intent = intent
+    self.text = text
+  }
+
+  /// Parses an examples file: a line `intent NAME` opens a block, indented lines are its sentences,
+  /// `#` starts a comment. `NAME` must be in the catalog or be `none`.
+  public static func parse(
+    _ source: String, file: String = "<examples>", catalog: IntentCatalog = .v1
+  ) throws -> [IntentExample] {
+    var examples: [IntentExample] = []
+    var current: String?
+    for (offset, rawLine) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = String(
+        rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if trimmed.isEmpty { continue }
+      if line.first == " " || line.first == "\t" {
+        guard let intent = current else {
+          throw GrammarError(file: file, line: offset + 1, message: "example outside an 'intent' block")
+        }
+        examples.append(IntentExample(intent: intent, text: trimmed))
+      } else {
+        let words = trimmed.split(separator: " ").map(String.init)
+        guard words.count == 2, words[0] == "intent",
+          words[1] == IntentCatalog.none || catalog.entry(words[1]) != nil
+        else {
+          throw GrammarError(
+            file: file, line: offset + 1, message: "expected 'intent NAME' with a catalog intent or 'none'")
+        }
+        current = words[1]
+      }
+    }
+    return examples
+  }
+
+  /// Reads and parses an examples file.
+  public static func load(contentsOf url: URL, catalog: IntentCatalog = .v1) throws -> [IntentExample] {
+    let text: String
+    do {
+      text = try String(contentsOf: url, encoding: .utf8)
+    } catch {
+      throw GrammarError(file: url.path, line: 0, message: "cannot read examples file: \(error)")
+    }
+    return try parse(text, file: url.lastPathComponent, catalog: catalog)
+  }
+}
+
+/// An error from stage 2.
+public enum ClassifierError: Error, Equatable, CustomStringConvertible {
+  /// The embedder returned a vector of the wrong length or the wrong number of vectors.
+  case badEmbedding(expectedDimension: Int, expectedCount: Int, gotDimension: Int, gotCount: Int)
+  /// No examples were given.
+  case noExamples
+
+  /// A readable description naming the rule broken.
+  public var description: String {
+    switch self {
+    case .badEmbedding(let dimension, let count, let gotDimension, let gotCount):
+      "embedder must return \(count) vectors of \(dimension) floats, returned \(gotCount) of \(gotDimension)"
+    case .noExamples: "the nearest-neighbour classifier needs at least one example"
+    }
+  }
+}
+
+/// Stage 2: nearest neighbours over the project's example sentences, with a calibrated `none` threshold.
+///
+/// Examples labelled `none` take part as neighbours. The threshold is chosen by leave-one-out over
+/// the examples: each example is classified by the others, and the similarity below which an
+/// answer becomes `none` is the one that gets the most examples right.
+public struct NearestNeighbourClassifier: Sendable {
+  /// The decision for one sentence.
+  public struct Decision: Sendable, Equatable {
+    /// The intent, or `none`.
+    public var intent: String
+    /// How sure the classifier is, from 0 to 1.
+    public var confidence: Double
+    /// Cosine similarity to the closest example of the chosen intent.
+    public var similarity: Float
+  }
+
+  /// Below this similarity the answer is `none`.
+  public let noneThreshold: Float
+  /// How many neighbours vote.
+  public let neighbours: Int
+  private let embedder: any SentenceEmbedder
+  private let labels: [String]
+  private let vectors: [[Float]]
+
+  /// Embeds the examples and calibrates the `none` threshold (unless one is given).
+  public init(
+    examples: [IntentExample], embedder: any SentenceEmbedder, neighbours: Int = 3,
+    noneThreshold: Float? = nil
+  ) throws {
+    guard !examples.isEmpty else { throw ClassifierError.noExamples }
+    self.embedder = embedder
+    self.neighbours = max(1, neighbours)
+    labels = examples.map(\.intent)
+    vectors = try Self.embedNormalised(examples.map(\.text), with: embedder)
+    self.noneThreshold =
+      noneThreshold ?? Self.calibrate(labels: labels, vectors: vectors, neighbours: self.neighbours)
+  }
+
+  /// Classifies one sentence.
+  public func classify(_ text: String) throws -> Decision {
+    let vector = try Self.embedNormalised([text], with: embedder)[0]
+    let similarities = vectors.map { Self.dot($0, vector) }
+    let vote = Self.vote(similarities: similarities, labels: labels, neighbours: neighbours, excluding: nil)
+    if vote.label == IntentCatalog.none || vote.similarity < noneThreshold {
+      let margin = Double(noneThreshold - vote.similarity) / Double(max(noneThreshold, 0.01))
+      let confidence = vote.label == IntentCatalog.none ? Double(vote.similarity) : 0.5 + 0.5 * margin
+      return Decision(
+        intent: IntentCatalog.none, confidence: min(1, max(0.5, confidence)), similarity: vote.similarity)
+    }
+    let span = Double(max(1 - noneThreshold, 0.01))
+    let confidence = 0.5 + 0.5 * Double(vote.similarity - noneThreshold) / span
+    return Decision(intent: vote.label, confidence: min(1, confidence), similarity: vote.similarity)
+  }
+
+  private static func embedNormalised(_ texts: [String], with embedder: any SentenceEmbedder) throws
+    -> [[Float]]
+  {
+    let raw = try embedder.embed(texts)
+    let wrong = raw.first { $0.count != embedder.dimension }
+    guard raw.count == texts.count, wrong == nil else {
+      throw ClassifierError.badEmbedding(
+        expectedDimension: embedder.dimension, expectedCount: texts.count,
+        gotDimension: wrong?.count ?? embedder.dimension, gotCount: raw.count)
+    }
+    return raw.map { vector in
+      let norm = dot(vector, vector).squareRoot()
+      return norm > 0 ? vector.map { $0 / norm } : vector
+    }
+  }
+
+  private static func dot(_ a: [Float], _ b: [Float]) -> Float {
+    a.withUnsafeBufferPointer { left in
+      b.withUnsafeBufferPointer { right in
+        var sum: Float = 0
+        for index in 0..<min(left.count, right.count) { sum += left[index] * right[index] }
+        return sum
+      }
+    }
+  }
+
+  private static func vote(
+    similarities: [Float], labels: [String], neighbours: Int, excluding: Int?
+  ) -> (label: String, similarity: Float) {
+    var top: [(index: Int, similarity: Float)] = []
+    for (index, similarity) in similarities.enumerated() where index != excluding {
+      if top.count < neighbours {
+        top.append((index, similarity))
+        top.sort { $0.similarity > $1.similarity }
+      } else if let last = top.last, similarity > last.similarity {
+        top[top.count - 1] = (index, similarity)
+        top.sort { $0.similarity > $1.similarity }
+      }
+    }
+    var weights: [String: Float] = [:]
+    var best: [String: Float] = [:]
+    for entry in top {
+      let label = labels[entry.index]
+      weights[label, default: 0] += max(entry.similarity, 0)
+      best[label] = max(best[label] ?? -1, entry.similarity)
+    }
+    let winner = weights.max { lhs, rhs in lhs.value != rhs.value ? lhs.value < rhs.value : lhs.key > rhs.key
+    }
+    guard let label = winner?.key else { return (IntentCatalog.none, 0) }
+    return (label, best[label] ?? 0)
+  }
+
+  private static func calibrate(labels: [String], vectors: [[Float]], neighbours: Int) -> Float {
+    var outcomes: [(similarity: Float, label: String, truth: String)] = []
+    for index in vectors.indices {
+      let similarities = vectors.map { dot($0, vectors[index]) }
+      let vote = vote(similarities: similarities, labels: labels, neighbours: neighbours, excluding: index)
+      outcomes.append((vote.similarity, vote.label, labels[index]))
+    }
+    var bestThreshold: Float = 0.5
+    var bestCorrect = -1
+    for candidate in Set(outcomes.map(\.similarity)).sorted() {
+      let correct = outcomes.reduce(0) { count, outcome in
+        let predicted =
+          outcome.label == IntentCatalog.none || outcome.similarity < candidate
+          ? IntentCatalog.none : outcome.label
+        return count + (predicted == outcome.truth ? 1 : 0)
+      }
+      if correct > bestCorrect {
+        bestCorrect = correct
+        bestThreshold = candidate
+      }
+    }
+    return bestThreshold
+  }
+}

@@ -1,2 +1,0 @@
-/// Namespace for the IntentUnderstanding module; replaced as the module is written.
-public enum IntentUnderstandingModule {}

@@ -1,0 +1,62 @@
+import Foundation
+import IntentUnderstanding
+import Testing
+
+@Suite struct ClassifierTests {
+  static func projectExamples() throws -> [IntentExample] {
+    try IntentExample.load(contentsOf: Support.intentsDirectory.appendingPathComponent("examples.txt"))
+      + Support.grammar().sampleSentences()
+  }
+
+  /// Built once: calibration compares every example with every other.
+  static let shared = Result { try NearestNeighbourClassifier(examples: projectExamples(), embedder: HashedNGramEmbedder()) }
+
+  @Test func examplesFileParsesAndCoversEveryCatalogIntentAndNone() throws {
+    let examples = try IntentExample.load(contentsOf: Support.intentsDirectory.appendingPathComponent("examples.txt"))
+    let intents = Set(examples.map(\.intent))
+    let catalog = Set(IntentCatalog.v1.entries.keys.filter { !$0.hasPrefix("followup.") })
+    #expect(intents == catalog.union([IntentCatalog.none]))
+    #expect(examples.filter { $0.intent == IntentCatalog.none }.count >= 40)
+  }
+
+  @Test func examplesFileErrorsNameTheLine() {
+    #expect(throws: GrammarError(file: "x.txt", line: 2, message: "expected 'intent NAME' with a catalog intent or 'none'")) {
+      try IntentExample.parse("intent none\nintent climate.teleport\n  beam me up", file: "x.txt")
+    }
+  }
+
+  @Test func nearestNeighbourPicksTheClosestIntentAndCalibratesNone() throws {
+    let classifier = try Self.shared.get()
+    #expect(classifier.noneThreshold > 0 && classifier.noneThreshold < 1)
+    let weather = try classifier.classify("what will the weather forecast be like")
+    #expect(weather.intent == "weather.query")
+    #expect(weather.confidence >= 0.5)
+    let unrelated = try classifier.classify("zzqx vrbl kwyjibo")
+    #expect(unrelated.intent == IntentCatalog.none)
+  }
+
+  @Test func wrongEmbeddingShapeIsATypedError() {
+    #expect(
+      throws: ClassifierError.badEmbedding(expectedDimension: 8, expectedCount: 1, gotDimension: 3, gotCount: 1)
+    ) {
+      _ = try NearestNeighbourClassifier(
+        examples: [IntentExample(intent: "media.pause", text: "pause")], embedder: ShortVectorEmbedder())
+    }
+    #expect(throws: ClassifierError.noExamples) {
+      _ = try NearestNeighbourClassifier(examples: [], embedder: HashedNGramEmbedder())
+    }
+  }
+
+  @Test func understanderFallsBackToStageTwoWhenTheGrammarIsNotConfident() throws {
+    let classifier = try Self.shared.get()
+    let understander = try Support.understander(classifier: classifier)
+    let grammarOnly = try Support.understander()
+    let text = "hmm what sort of weather forecast is coming up for us"
+    #expect(try grammarOnly.understand(text).isOutOfScope)
+    let result = try understander.understand(text)
+    #expect(result.intents.map(\.name) == ["weather.query"])
+    #expect(result.intents.first?.stage == .embedding)
+    let grammarStill = try understander.understand("turn on the ac")
+    #expect(grammarStill.intents.first?.stage == .grammar)
+  }
+}

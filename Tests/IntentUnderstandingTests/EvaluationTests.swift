@@ -1,0 +1,56 @@
+import Foundation
+import IntentUnderstanding
+import Testing
+
+@Suite struct EvaluationTests {
+  @Test func reportCountsAccuracyPerSourceOutOfScopeAndConfusions() throws {
+    let lines = """
+      {"text": "turn on the ac", "accept": ["climate.ac"], "source": "a"}
+      {"text": "next song", "accept": ["media.next"], "source": "a"}
+      {"text": "next song", "accept": ["media.previous"], "source": "b"}
+      {"text": "what is the capital of peru", "accept": ["none"], "source": "b", "license": "x"}
+      {"text": "pause the music", "accept": ["none"], "source": "b"}
+
+      """
+    let cases = try IntentEvaluation.cases(jsonLines: lines)
+    #expect(cases.count == 5)
+    let report = try IntentEvaluation.evaluate(cases, with: Support.understander())
+    #expect(report.inScopeTotal == 3)
+    #expect(report.inScopeCorrect == 2)
+    #expect(report.outOfScopeTotal == 2)
+    #expect(report.outOfScopeCorrect == 1)
+    #expect(report.outOfScopeRecall == 0.5)
+    #expect(report.outOfScopePrecision == 1)
+    #expect(report.bySource.map(\.source) == ["a", "b"])
+    #expect(report.bySource.map(\.correct) == [2, 1])
+    #expect(
+      Set(report.confusions.map { "\($0.expected)>\($0.predicted)" }) == ["media.previous>media.next", "none>media.pause"])
+    #expect(report.summary.contains("in scope:  66.7% (2/3)"))
+  }
+
+  @Test func badLineIsATypedErrorNamingTheLine() {
+    let lines = """
+      {"text": "pause", "accept": ["media.pause"], "source": "a"}
+      {"text": "pause", "accept": "media.pause", "source": "a"}
+      """
+    #expect {
+      try IntentEvaluation.cases(jsonLines: lines, file: "set.jsonl")
+    } throws: { error in
+      guard let error = error as? EvaluationError else { return false }
+      return error.file == "set.jsonl" && error.line == 2
+    }
+    #expect(throws: EvaluationError(file: "set.jsonl", line: 1, message: "'accept' must name at least one intent")) {
+      try IntentEvaluation.cases(jsonLines: #"{"text": "x", "accept": [], "source": "a"}"#, file: "set.jsonl")
+    }
+  }
+
+  /// Regression floor for the grammar stage alone on the shared dev set (measured 36.1% in scope,
+  /// 93.5% out-of-scope recall when written); the targets need stage 2 with the real encoder.
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: Support.devSet.path)))
+  func grammarStageAloneKeepsItsFloorOnTheDevSet() throws {
+    let report = try IntentEvaluation.evaluate(
+      IntentEvaluation.cases(contentsOf: Support.devSet), with: Support.understander())
+    #expect(report.inScopeAccuracy >= 0.34)
+    #expect(report.outOfScopeRecall >= 0.9)
+  }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import IntentUnderstanding
+import Testing
+
+@Suite struct UnderstanderTests {
+  let understander: IntentUnderstander
+
+  init() throws { understander = try Support.understander() }
+
+  @Test func twoRequestsInOneUtteranceGiveTwoIntentsInOrder() throws {
+    let result = try understander.understand("turn on the AC and play jazz", speaker: .driver)
+    #expect(result.intents.map(\.name) == ["climate.ac", "media.play"])
+    #expect(result.intents[1].slots["genre"] == .choice("jazz"))
+  }
+
+  @Test func aConjunctionInsideAKnownPhraseDoesNotSplit() throws {
+    let result = try understander.understand("play some rock and roll")
+    #expect(result.intents.map(\.name) == ["media.play"])
+    #expect(result.intents[0].slots["genre"] == .choice("rock"))
+  }
+
+  @Test func followUpZoneRepeatsThePreviousClimateIntentForTheNamedZone() throws {
+    var context = DialogueContext()
+    let first = try understander.understand("set it to 22", speaker: .driver, context: &context)
+    #expect(first.intents.map(\.name) == ["climate.set_temperature"])
+    let second = try understander.understand("and the passenger side too", speaker: .driver, context: &context)
+    #expect(second.intents.count == 1)
+    #expect(second.intents.first?.name == "climate.set_temperature")
+    #expect(second.intents.first?.zone == .passenger)
+    #expect(second.intents.first?.slots["temperature"] == .temperature(value: 22, unit: .celsius))
+    #expect(second.intents.first?.stage == .context)
+  }
+
+  @Test func warmerAfterAClimateIntentKeepsItsZone() throws {
+    var context = DialogueContext()
+    _ = try understander.understand("set the rear to 20", speaker: .driver, context: &context)
+    let warmer = try understander.understand("warmer", speaker: .driver, context: &context)
+    #expect(warmer.intents.first?.name == "climate.adjust_temperature")
+    #expect(warmer.intents.first?.zone == .rear)
+    let fresh = try understander.understand("warmer", speaker: .driver)
+    #expect(fresh.intents.first?.zone == .driver)
+  }
+
+  @Test func moreAndLessFollowThePreviousIntent() throws {
+    var context = DialogueContext()
+    _ = try understander.understand("turn the volume up", speaker: .driver, context: &context)
+    let more = try understander.understand("a bit more", speaker: .driver, context: &context)
+    #expect(more.intents.map(\.name) == ["volume.up"])
+    let less = try understander.understand("less", speaker: .driver, context: &context)
+    #expect(less.intents.map(\.name) == ["volume.down"])
+  }
+
+  @Test func aFollowUpWithNothingToFollowIsOutOfScope() throws {
+    #expect(try understander.understand("and the passenger side too").isOutOfScope)
+    #expect(try understander.understand("a bit more").isOutOfScope)
+  }
+
+  @Test func theSpeakersSeatIsTheDefaultZoneAndMySide() throws {
+    let passenger = try understander.understand("turn on my seat heater", speaker: .passenger)
+    #expect(passenger.intents.first?.zone == .passenger)
+    let rear = try understander.understand("I'm cold", speaker: .rearLeft)
+    #expect(rear.intents.first?.zone == .rearLeft)
+    let named = try understander.understand("open the passenger window", speaker: .rearRight)
+    #expect(named.intents.first?.zone == .passenger)
+    let zoneless = try understander.understand("next song", speaker: .passenger)
+    #expect(zoneless.intents.first?.zone == nil)
+  }
+
+  @Test func implicitStatementsBecomeClimateFeel() throws {
+    let cases: [(String, String)] = [
+      ("I'm freezing", "cold"), ("it's boiling in here", "hot"), ("the windshield is fogged up", "foggy"),
+      ("it's stuffy in here", "stuffy"),
+    ]
+    for (text, sensation) in cases {
+      let result = try understander.understand(text)
+      #expect(result.intents.first?.name == "climate.feel", "\(text)")
+      #expect(result.intents.first?.slots["sensation"] == .choice(sensation), "\(text)")
+    }
+  }
+
+  @Test func outOfScopeSaysNoneWithAConfidence() throws {
+    for text in ["what is the capital of peru", "order me a large pizza with olives", "tell me a joke about cats"] {
+      let result = try understander.understand(text)
+      #expect(result.isOutOfScope, "\(text)")
+      #expect(result.intents.count == 1)
+      #expect((0...1).contains(result.intents[0].confidence))
+    }
+  }
+
+  @Test func politenessFillersAndSlipsAreTolerated() throws {
+    let polite = try understander.understand("um could you please turn on the air conditioning for me thanks")
+    #expect(polite.intents.map(\.name) == ["climate.ac"])
+    let slip = try understander.understand("turn on the air conditionning")
+    #expect(slip.intents.map(\.name) == ["climate.ac"])
+    let swapped = try understander.understand("up volume")
+    #expect(swapped.intents.map(\.name) == ["volume.up"])
+  }
+
+  @Test func resultEncodesToAStableJSONShape() throws {
+    let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
+    let json = String(decoding: try result.jsonData(), as: UTF8.self)
+    #expect(
+      json == #"{"intents":[{"confidence":1,"name":"climate.set_temperature","#
+        + #""slots":{"temperature":{"type":"temperature","unit":"celsius","value":21.5}},"#
+        + #""stage":"grammar","zone":"passenger"}],"speaker":"driver","#
+        + #""text":"set the passenger side to 21.5 degrees"}"#)
+    let decoded = try JSONDecoder().decode(Understanding.self, from: try result.jsonData())
+    #expect(decoded == result)
+  }
+
+  @Test func everySlotValueCaseRoundTripsThroughJSON() throws {
+    let values: [SlotValue] = [
+      .number(3), .temperature(value: 70, unit: .fahrenheit), .percent(40), .level(2), .zone(.rearRight),
+      .duration(seconds: 90), .frequency(value: 1010, band: .am), .text("kind of blue"), .contact("Anna Berg"),
+      .choice("shuffle"), .clock(hour: 7, minute: 45),
+    ]
+    for value in values {
+      let data = try JSONEncoder().encode(value)
+      #expect(try JSONDecoder().decode(SlotValue.self, from: data) == value)
+    }
+    #expect(throws: DecodingError.self) {
+      try JSONDecoder().decode(SlotValue.self, from: Data(#"{"type":"colour","value":"red"}"#.utf8))
+    }
+  }
+}
