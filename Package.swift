@@ -18,6 +18,7 @@ let package = Package(
     .library(name: "VehicleSignals", targets: ["VehicleSignals"]),
     .library(name: "VehicleSimulation", targets: ["VehicleSimulation"]),
     .library(name: "IntentUnderstanding", targets: ["IntentUnderstanding"]),
+    .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -131,6 +132,27 @@ let package = Package(
       name: "IntentUnderstandingTests",
       dependencies: ["IntentUnderstanding"],
       exclude: ["Fixtures"],
+      swiftSettings: strict
+    ),
+    .systemLibrary(
+      name: "CPocketSphinx",
+      pkgConfig: "pocketsphinx",
+      providers: [.apt(["libpocketsphinx-dev"])]
+    ),
+    .target(
+      name: "SpeechRecognition",
+      dependencies: ["CPocketSphinx"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "SpeechRecognitionTests",
+      dependencies: ["SpeechRecognition", "IntentUnderstanding"],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-eval-speech",
+      dependencies: ["SpeechRecognition", "IntentUnderstanding"],
+      path: "Benchmarks/SpeechBenchmark",
       swiftSettings: strict
     ),
   ]
