@@ -18,6 +18,26 @@ public struct SpeechEngineError: Error, Equatable, CustomStringConvertible {
   public var description: String { "pocketsphinx \(operation) failed for \(subject)" }
 }
 
+/// The weights a search reads from the decoder's configuration when it is created.
+struct SearchWeights {
+  /// pocketsphinx's defaults, which its en-us language model is tuned for.
+  static let languageModel = SearchWeights(
+    languageWeight: 6.5, wordInsertionPenalty: 0.65, silenceProbability: 0.005)
+
+  /// `-lw`: the weight of grammar or language-model probabilities against the acoustics.
+  var languageWeight: Double
+  /// `-wip`: the probability factor for each word inserted.
+  var wordInsertionPenalty: Double
+  /// `-silprob`: the probability of silence between words.
+  var silenceProbability: Double
+
+  func apply(to config: OpaquePointer) {
+    cmd_ln_set_float_r(config, "-lw", languageWeight)
+    cmd_ln_set_float_r(config, "-wip", wordInsertionPenalty)
+    cmd_ln_set_float_r(config, "-silprob", silenceProbability)
+  }
+}
+
 /// One word of a decoded hypothesis, in frames of 10 ms.
 struct DecodedWord {
   var word: String
@@ -62,15 +82,15 @@ final class PocketSphinxDecoder {
     try check(ps_set_keyphrase(decoder, search, phrase), "ps_set_keyphrase", phrase)
   }
 
-  /// Adds a grammar search; `languageWeight` scales the grammar's branch probabilities (`-lw`).
-  func addJSGF(search: String, text: String, languageWeight: Double) throws {
-    cmd_ln_set_float_r(config, "-lw", languageWeight)
+  /// Adds a grammar or n-gram search with its own weights.
+  func addJSGF(search: String, text: String, weights: SearchWeights) throws {
+    weights.apply(to: config)
     try check(ps_set_jsgf_string(decoder, search, text), "ps_set_jsgf_string", search)
   }
 
-  /// Adds an n-gram search; `languageWeight` scales the model's log probabilities (`-lw`).
-  func addLanguageModel(search: String, file: URL, languageWeight: Double) throws {
-    cmd_ln_set_float_r(config, "-lw", languageWeight)
+  /// Adds an n-gram search with its own weights.
+  func addLanguageModel(search: String, file: URL, weights: SearchWeights) throws {
+    weights.apply(to: config)
     try check(ps_set_lm_file(decoder, search, file.path), "ps_set_lm_file", file.path)
   }
 

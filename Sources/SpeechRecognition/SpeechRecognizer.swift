@@ -82,7 +82,12 @@ public final class SpeechRecognizer {
   /// - `grammarLanguageWeight`: the command grammar's `-lw`. pocketsphinx splits a branch's
   ///   probability evenly among its alternatives, so in a grammar with hundreds of phrases its
   ///   default of 6.5 lets short, weakly branching paths (numbers) beat what was said; a lower weight
-  ///   trusts the acoustics more. Chosen by measurement (`cabin-eval-speech`).
+  ///   trusts the acoustics more (4).
+  /// - `grammarWordInsertionPenalty`: the grammar search's `-wip` (0.01; pocketsphinx's 0.65 let
+  ///   background noise become extra words such as "so" and "to").
+  /// - `grammarSilenceProbability`: the grammar search's `-silprob` (0.1; default 0.005).
+  ///   The three grammar weights were chosen together on 30 hard espeak-ng clips (10 short commands
+  ///   the evaluation had missed, 3 voices): exact transcripts went from 6 to 12 of 30.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
   ///   posterior falls back to the language model (0 falls back only on an empty hypothesis).
   public struct Configuration: Sendable, Equatable {
@@ -102,6 +107,10 @@ public final class SpeechRecognizer {
     public var commandConfidenceThreshold: Double
     /// The command grammar's language weight.
     public var grammarLanguageWeight: Double
+    /// The command grammar's word insertion penalty.
+    public var grammarWordInsertionPenalty: Double
+    /// The command grammar's probability of silence between words.
+    public var grammarSilenceProbability: Double
 
     /// Debian's `pocketsphinx-en-us` model directory.
     public static let debianModels = URL(fileURLWithPath: "/usr/share/pocketsphinx/model/en-us")
@@ -112,9 +121,12 @@ public final class SpeechRecognizer {
       dictionary: URL = debianModels.appendingPathComponent("cmudict-en-us.dict"),
       languageModel: URL? = debianModels.appendingPathComponent("en-us.lm.bin"),
       commandGrammar: String? = nil, wakePhrase: String = "hey cabin", keyphraseThreshold: Double = 1e-20,
-      commandConfidenceThreshold: Double = 0, grammarLanguageWeight: Double = 2
+      commandConfidenceThreshold: Double = 0, grammarLanguageWeight: Double = 4,
+      grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1
     ) {
       self.grammarLanguageWeight = grammarLanguageWeight
+      self.grammarWordInsertionPenalty = grammarWordInsertionPenalty
+      self.grammarSilenceProbability = grammarSilenceProbability
       self.acousticModel = acousticModel
       self.dictionary = dictionary
       self.languageModel = languageModel
@@ -132,8 +144,6 @@ public final class SpeechRecognizer {
   }
 
   private static let chunkSamples = 1_600
-  // The weight pocketsphinx's en-us language model is tuned for (its `-lw` default).
-  private static let languageModelWeight = 6.5
 
   /// The configuration in use.
   public let configuration: Configuration
@@ -156,7 +166,10 @@ public final class SpeechRecognizer {
     if let grammar = configuration.commandGrammar {
       try decoder.addJSGF(
         search: SearchName.command, text: JSGFRepair.removingSelfDefinitions(grammar),
-        languageWeight: configuration.grammarLanguageWeight)
+        weights: SearchWeights(
+          languageWeight: configuration.grammarLanguageWeight,
+          wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
+          silenceProbability: configuration.grammarSilenceProbability))
     }
   }
 
@@ -190,46 +203,35 @@ public final class SpeechRecognizer {
     return finish(transcript, samples: samples.count, elapsed: clock.now - started)
   }
 
-  /// Reads 16 kHz mono 16-bit little-endian PCM from `fileDescriptor` until end of file, decoding
-  /// each chunk as it arrives, and recognises it as one utterance. Blocks the calling thread: run
-  /// it on a thread dedicated to audio. The descriptor is not closed.
+  /// Reads 16 kHz mono 16-bit little-endian PCM from `fileDescriptor` until end of file and
+  /// recognises it as one utterance. Blocks the calling thread: run it on a thread dedicated to
+  /// audio. The descriptor is not closed.
+  ///
+  /// The stream is read in 0.1 s chunks but decoded once it ends: decoding chunk by chunk uses
+  /// pocketsphinx's running cepstral mean, and on espeak-ng test speech that turned "turn down the
+  /// volume" into "do mute audio" on a fresh decoder and worse on later utterances, while decoding
+  /// the whole utterance (batch mean) got it right.
   /// - Throws: `AudioFormatError` when reading fails or the stream ends inside a sample.
   public func listen(fileDescriptor: Int32, mode: RecognitionMode = .automatic) throws -> Transcript {
-    let clock = ContinuousClock()
-    let started = clock.now
     let source = "file descriptor \(fileDescriptor)"
-    let search: SpeechSearch = mode == .freeText ? .freeText : .command
-    try begin(search)
-    var samples: [Int16] = []
-    var pending: [UInt8] = []
+    var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: Self.chunkSamples * 2)
-    var byteCount = 0
     while true {
       let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
-        let code = errno
-        try? decoder.endUtterance()
-        throw AudioFormatError(source: source, problem: .readFailed(errno: code))
+        throw AudioFormatError(source: source, problem: .readFailed(errno: errno))
       }
       if count == 0 { break }
-      byteCount += count
-      pending += buffer[0..<count]
-      let whole = pending.count / 2 * 2
-      let start = samples.count
-      for index in stride(from: 0, to: whole, by: 2) {
-        samples.append(Int16(bitPattern: UInt16(pending[index]) | UInt16(pending[index + 1]) << 8))
-      }
-      pending.removeFirst(whole)
-      try decoder.process(samples[start...])
+      bytes += buffer[0..<count]
     }
-    try decoder.endUtterance()
-    guard pending.isEmpty else { throw AudioFormatError(source: source, problem: .oddByteCount(byteCount)) }
-    var transcript = collect(search)
-    if mode == .automatic, needsFallback(transcript) {
-      transcript = try decodeAll(samples, search: .freeText)
+    guard bytes.count % 2 == 0 else {
+      throw AudioFormatError(source: source, problem: .oddByteCount(bytes.count))
     }
-    return finish(transcript, samples: samples.count, elapsed: clock.now - started)
+    let samples = stride(from: 0, to: bytes.count, by: 2).map {
+      Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)
+    }
+    return try recognize(samples: samples, mode: mode)
   }
 
   /// Finds every occurrence of the wake phrase in 16 kHz mono samples.
@@ -241,25 +243,31 @@ public final class SpeechRecognizer {
     var hits: [WakeWordHit] = []
     var utteranceStart = 0
     try decoder.startUtterance(search: SearchName.wake)
-    for chunkStart in stride(from: 0, to: samples.count, by: Self.chunkSamples) {
-      let chunk = samples[chunkStart..<min(chunkStart + Self.chunkSamples, samples.count)]
-      try decoder.process(chunk)
-      guard let phrase = decoder.hypothesis() else { continue }
+    func record(endingAt endSample: Int) {
+      guard let phrase = decoder.hypothesis() else { return }
       // The keyphrase search's segment frames do not count from this utterance's start, so only
-      // their span is used; the detection happens at the phrase's end, within this chunk.
-      let end = Double(chunk.endIndex) / Double(WAVFile.sampleRate)
+      // their span is used; the detection happens at the phrase's end, within the last chunk.
+      let end = Double(endSample) / Double(WAVFile.sampleRate)
       let span = decoder.words().reduce(0) { $0 + $1.endFrame - $1.startFrame + 1 }
       let earliest = Double(utteranceStart) / Double(WAVFile.sampleRate)
       hits.append(
         WakeWordHit(
           phrase: phrase, start: max(earliest, end - Double(span) / PocketSphinxDecoder.framesPerSecond),
           end: end))
+    }
+    for chunkStart in stride(from: 0, to: samples.count, by: Self.chunkSamples) {
+      let chunk = samples[chunkStart..<min(chunkStart + Self.chunkSamples, samples.count)]
+      try decoder.process(chunk)
+      guard decoder.hypothesis() != nil else { continue }
+      record(endingAt: chunk.endIndex)
       // A keyphrase search keeps reporting its last detection: a new utterance clears it.
       try decoder.endUtterance()
       try decoder.startUtterance(search: SearchName.wake)
       utteranceStart = chunk.endIndex
     }
+    // Ending the utterance decodes the last buffered frames, which may complete the phrase.
     try decoder.endUtterance()
+    record(endingAt: samples.count)
     return hits
   }
 
@@ -281,7 +289,7 @@ public final class SpeechRecognizer {
       }
       if !languageModelLoaded {
         try decoder.addLanguageModel(
-          search: SearchName.freeText, file: languageModel, languageWeight: Self.languageModelWeight)
+          search: SearchName.freeText, file: languageModel, weights: .languageModel)
         languageModelLoaded = true
       }
       try decoder.startUtterance(search: SearchName.freeText)
