@@ -23,6 +23,7 @@ let package = Package(
     .library(name: "VehicleBus", targets: ["VehicleBus"]),
     .executable(name: "cabin-sim", targets: ["cabin-sim"]),
     .library(name: "IntentUnderstanding", targets: ["IntentUnderstanding"]),
+    .library(name: "SpeechRecognition", targets: ["SpeechRecognition"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -215,6 +216,27 @@ let package = Package(
       name: "IntentUnderstandingTests",
       dependencies: ["IntentUnderstanding", "CabinInference"],
       exclude: ["Fixtures"],
+      swiftSettings: strict
+    ),
+    .systemLibrary(
+      name: "CPocketSphinx",
+      pkgConfig: "pocketsphinx",
+      providers: [.apt(["libpocketsphinx-dev"])]
+    ),
+    .target(
+      name: "SpeechRecognition",
+      dependencies: ["CPocketSphinx"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "SpeechRecognitionTests",
+      dependencies: ["SpeechRecognition", "IntentUnderstanding"],
+      swiftSettings: strict
+    ),
+    .executableTarget(
+      name: "cabin-eval-speech",
+      dependencies: ["SpeechRecognition", "IntentUnderstanding"],
+      path: "Benchmarks/SpeechBenchmark",
       swiftSettings: strict
     ),
     .executableTarget(

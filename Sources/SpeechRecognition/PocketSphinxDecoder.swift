@@ -1,0 +1,172 @@
+import CPocketSphinx
+import Foundation
+
+/// A pocketsphinx failure: the call and its return code.
+public struct SpeechEngineError: Error, Equatable, CustomStringConvertible {
+  /// The pocketsphinx function or step that failed.
+  public var operation: String
+  /// What it was given (a path, a search name), if anything.
+  public var subject: String
+
+  /// Creates an error.
+  public init(operation: String, subject: String) {
+    self.operation = operation
+    self.subject = subject
+  }
+
+  /// The operation and its subject.
+  public var description: String { "pocketsphinx \(operation) failed for \(subject)" }
+}
+
+/// The weights a search reads from the decoder's configuration when it is created.
+struct SearchWeights {
+  /// pocketsphinx's defaults, which its en-us language model is tuned for.
+  static let languageModel = SearchWeights(
+    languageWeight: 6.5, wordInsertionPenalty: 0.65, silenceProbability: 0.005)
+
+  /// `-lw`: the weight of grammar or language-model probabilities against the acoustics.
+  var languageWeight: Double
+  /// `-wip`: the probability factor for each word inserted.
+  var wordInsertionPenalty: Double
+  /// `-silprob`: the probability of silence between words.
+  var silenceProbability: Double
+
+  func apply(to config: OpaquePointer) {
+    cmd_ln_set_float_r(config, "-lw", languageWeight)
+    cmd_ln_set_float_r(config, "-wip", wordInsertionPenalty)
+    cmd_ln_set_float_r(config, "-silprob", silenceProbability)
+  }
+}
+
+/// One word of a decoded hypothesis, in frames of 10 ms.
+struct DecodedWord {
+  var word: String
+  var startFrame: Int
+  var endFrame: Int
+  var posterior: Double
+}
+
+/// The only owner of a pocketsphinx decoder and its configuration; every C call goes through it.
+///
+/// pocketsphinx 0.8 decoders are not thread-safe, so this class is not `Sendable`: its owner
+/// (one `SpeechRecognizer`) confines it to one thread or actor.
+final class PocketSphinxDecoder {
+  static let framesPerSecond = 100.0
+
+  private let config: OpaquePointer
+  private let decoder: OpaquePointer
+
+  init(acousticModel: URL, dictionary: URL) throws {
+    // "-logfn" sends pocketsphinx's and sphinxbase's log to a file; /dev/null silences it.
+    guard let config = cabin_ps_config(acousticModel.path, dictionary.path, "/dev/null") else {
+      throw SpeechEngineError(operation: "cmd_ln_init", subject: acousticModel.path)
+    }
+    guard let decoder = ps_init(config) else {
+      cmd_ln_free_r(config)
+      throw SpeechEngineError(operation: "ps_init", subject: "\(acousticModel.path), \(dictionary.path)")
+    }
+    self.config = config
+    self.decoder = decoder
+  }
+
+  deinit {
+    // ps_init retains the configuration; each owner releases its own reference.
+    ps_free(decoder)
+    cmd_ln_free_r(config)
+  }
+
+  /// Adds a keyphrase search; `threshold` is its detection threshold (`-kws_threshold`).
+  func addKeyphrase(search: String, phrase: String, threshold: Double) throws {
+    // A search reads its settings from the configuration when it is created.
+    cmd_ln_set_float_r(config, "-kws_threshold", threshold)
+    try check(ps_set_keyphrase(decoder, search, phrase), "ps_set_keyphrase", phrase)
+  }
+
+  /// Adds a grammar or n-gram search with its own weights.
+  func addJSGF(search: String, text: String, weights: SearchWeights) throws {
+    weights.apply(to: config)
+    try check(ps_set_jsgf_string(decoder, search, text), "ps_set_jsgf_string", search)
+  }
+
+  /// Adds an n-gram search with its own weights.
+  func addLanguageModel(search: String, file: URL, weights: SearchWeights) throws {
+    weights.apply(to: config)
+    try check(ps_set_lm_file(decoder, search, file.path), "ps_set_lm_file", file.path)
+  }
+
+  /// The pronunciation of `word` in the loaded dictionary, if it has one.
+  func pronunciation(of word: String) -> String? {
+    guard let phones = ps_lookup_word(decoder, word) else { return nil }
+    defer { free(phones) }
+    return String(cString: phones)
+  }
+
+  func startUtterance(search: String) throws {
+    try check(ps_set_search(decoder, search), "ps_set_search", search)
+    try check(ps_start_utt(decoder), "ps_start_utt", search)
+  }
+
+  /// Decodes samples; `wholeUtterance` says they are all the utterance's audio, which lets the
+  /// front end normalise over the whole utterance instead of a running estimate.
+  func process(_ samples: ArraySlice<Int16>, wholeUtterance: Bool = false) throws {
+    let count = samples.count
+    let result = samples.withUnsafeBufferPointer { buffer in
+      ps_process_raw(decoder, buffer.baseAddress, count, 0, wholeUtterance ? 1 : 0)
+    }
+    try check(result, "ps_process_raw", "\(count) samples")
+  }
+
+  func endUtterance() throws {
+    try check(ps_end_utt(decoder), "ps_end_utt", "utterance")
+  }
+
+  /// The best hypothesis so far (partial during an utterance, final after it), nil when empty.
+  func hypothesis() -> String? {
+    var score: Int32 = 0
+    guard let text = ps_get_hyp(decoder, &score) else { return nil }
+    let hypothesis = String(cString: text)
+    return hypothesis.isEmpty ? nil : hypothesis
+  }
+
+  /// The posterior probability of the final hypothesis (0...1).
+  func posterior() -> Double {
+    logmath_exp(ps_get_logmath(decoder), ps_get_prob(decoder))
+  }
+
+  /// The words of the current hypothesis with their frames, fillers and silences left out.
+  func words() -> [DecodedWord] {
+    let logmath = ps_get_logmath(decoder)
+    var words: [DecodedWord] = []
+    var segment = ps_seg_iter(decoder)
+    while let current = segment {
+      var start: Int32 = 0
+      var end: Int32 = 0
+      ps_seg_frames(current, &start, &end)
+      var acoustic: Int32 = 0
+      var language: Int32 = 0
+      var backoff: Int32 = 0
+      let probability = ps_seg_prob(current, &acoustic, &language, &backoff)
+      if let raw = ps_seg_word(current) {
+        let word = Self.baseWord(String(cString: raw))
+        if !word.isEmpty, !word.hasPrefix("<"), !word.hasPrefix("[") {
+          words.append(
+            DecodedWord(
+              word: word, startFrame: Int(start), endFrame: Int(end),
+              posterior: logmath_exp(logmath, probability)))
+        }
+      }
+      segment = ps_seg_next(current)
+    }
+    return words
+  }
+
+  /// `word` without its alternative-pronunciation suffix ("read(2)" is "read").
+  private static func baseWord(_ word: String) -> String {
+    guard word.hasSuffix(")"), let open = word.lastIndex(of: "(") else { return word }
+    return String(word[..<open])
+  }
+
+  private func check(_ result: Int32, _ operation: String, _ subject: String) throws {
+    guard result >= 0 else { throw SpeechEngineError(operation: operation, subject: subject) }
+  }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import IntentUnderstanding
+import SpeechRecognition
+
+/// Paths, the generated grammar, and synthetic speech clips for the speech tests.
+enum Support {
+  static let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let contacts = [
+    Contact(name: "Anna Berg", aliases: ["anna"]), Contact(name: "Mom", aliases: ["mum"]),
+  ]
+
+  static func grammar() throws -> Grammar {
+    let files = try FileManager.default.contentsOfDirectory(
+      at: packageRoot.appendingPathComponent("Config/intents"), includingPropertiesForKeys: nil
+    )
+    .filter { $0.pathExtension == "grammar" }
+    .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    return try Grammar(contentsOf: files)
+  }
+
+  /// A recogniser with the command grammar generated from the project's intent templates.
+  static func recognizer() throws -> SpeechRecognizer {
+    let vocabulary = try SpeechRecognizer.vocabulary(
+      ofDictionary: SpeechRecognizer.Configuration().dictionary)
+    let speech = JSGFGenerator.generate(try grammar(), contacts: contacts, vocabulary: vocabulary)
+    return try SpeechRecognizer(configuration: .init(commandGrammar: speech.text))
+  }
+
+  /// A fresh temporary directory.
+  static func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "cabin-speech-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// Runs a tool and fails when it exits with an error.
+  static func run(_ tool: String, _ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments) failed"])
+    }
+  }
+
+  /// A WAV clip of `text` spoken by espeak-ng with 0.5 s of lead-in and a noise floor (`quiet` or `car`).
+  static func clip(
+    _ text: String, voice: String = "en-us", speed: Int = 150, noise: String = "quiet", in directory: URL
+  )
+    throws -> URL
+  {
+    let url = directory.appendingPathComponent("\(UUID().uuidString).wav")
+    try run(
+      packageRoot.appendingPathComponent("scripts/make-speech-fixtures.sh").path,
+      [url.path, voice, String(speed), noise, text])
+    return url
+  }
+}
