@@ -37,18 +37,22 @@ public final class SentenceEncoder: SentenceEmbedder {
   /// The model's configuration.
   public var configuration: BertConfiguration { model.configuration }
 
+  /// The precision of the linear layers' weights.
+  public var precision: EncoderPrecision { model.precision }
+
   private let model: BertModel
 
   /// Loads the model in `modelDirectory`, truncating texts to 256 tokens.
-  public convenience init(modelDirectory: URL) throws {
-    try self.init(modelDirectory: modelDirectory, maxLength: Self.defaultMaxLength)
+  public convenience init(modelDirectory: URL, precision: EncoderPrecision = .float32) throws {
+    try self.init(modelDirectory: modelDirectory, maxLength: Self.defaultMaxLength, precision: precision)
   }
 
-  /// Loads the model in `modelDirectory`, truncating texts to `maxLength` tokens.
+  /// Loads the model in `modelDirectory`, truncating texts to `maxLength` tokens, with the linear
+  /// layers' weights in `precision` (quantised while loading).
   ///
   /// - Throws: `ModelFileError` naming the file and the tensor, key or line that is missing,
   ///   truncated, of the wrong dtype or of the wrong shape.
-  public init(modelDirectory: URL, maxLength: Int) throws {
+  public init(modelDirectory: URL, maxLength: Int, precision: EncoderPrecision = .float32) throws {
     let configuration = try BertConfiguration(url: modelDirectory.appendingPathComponent("config.json"))
     let vocabularyURL = modelDirectory.appendingPathComponent("vocab.txt")
     guard maxLength <= configuration.maxPositions else {
@@ -64,7 +68,7 @@ public final class SentenceEncoder: SentenceEmbedder {
           "\(tokenizer.vocabularySize) tokens, config.json says vocab_size \(configuration.vocabularySize)")
     }
     let weights = try SafetensorsFile(url: modelDirectory.appendingPathComponent("model.safetensors"))
-    model = try BertModel(configuration: configuration, file: weights)
+    model = try BertModel(configuration: configuration, file: weights, precision: precision)
     dimension = configuration.hiddenSize
   }
 
