@@ -54,7 +54,8 @@ final class PackedMatrix: @unchecked Sendable {
   /// cores even for one utterance: these products do not use OpenBLAS, so no BLAS workers
   /// compete for the cores.
   func multiply(
-    _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>
+    _ input: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>,
+    into output: UnsafeMutablePointer<Float>
   ) {
     Kernels.parallelRanges(blockCount, minimumPerThread: 1) { blocks in
       cabin_linear(

@@ -47,7 +47,8 @@ struct PackedKernelTests {
 
     func run(_ isa: cabin_isa, blocks range: Range<Int>, into output: inout [Float]) {
       cabin_linear(
-        isa, format, input, size.rows, size.inFeatures, packed, scales, bias, size.outFeatures, range.lowerBound,
+        isa, format, input, size.rows, size.inFeatures, packed, scales, bias, size.outFeatures,
+        range.lowerBound,
         range.upperBound, &output)
     }
 
@@ -125,7 +126,10 @@ struct HalfFloatTests {
       Float(sign: .plus, exponent: Int.random(in: -30...15, using: &random), significand: 1)
         * Float.random(in: -1...1, using: &random)
     }
-    let edges: [Float] = [0, -0, 65504, 65519.99, 65520, 1e-8, 2.98e-8, 6.1e-5, .infinity, -.infinity, 1 + 0x1p-11, 1 + 3 * 0x1p-11]
+    let edges: [Float] = [
+      0, -0, 65504, 65519.99, 65520, 1e-8, 2.98e-8, 6.1e-5, .infinity, -.infinity, 1 + 0x1p-11,
+      1 + 3 * 0x1p-11,
+    ]
     for value in samples + edges {
       #expect(cabin_float_to_half(value) == Float16(value).bitPattern, "value \(value)")
     }

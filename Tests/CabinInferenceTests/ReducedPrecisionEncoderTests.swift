@@ -66,11 +66,16 @@ struct ReducedPrecisionEncoderTests {
       let single = Self.cosine(alone, exactBatch[index])
       let batched = Self.cosine(quantisedBatch[index], exactBatch[index])
       worst = min(worst, single, batched)
-      #expect(single >= threshold, "single \(text.prefix(60).debugDescription): \(single)", sourceLocation: sourceLocation)
-      #expect(batched >= threshold, "batched \(text.prefix(60).debugDescription): \(batched)", sourceLocation: sourceLocation)
+      #expect(
+        single >= threshold, "single \(text.prefix(60).debugDescription): \(single)",
+        sourceLocation: sourceLocation)
+      #expect(
+        batched >= threshold, "batched \(text.prefix(60).debugDescription): \(batched)",
+        sourceLocation: sourceLocation)
       if index < reference.cases.count {
         let oracle = Self.cosine(alone, reference.cases[index].embedding)
-        #expect(oracle >= threshold, "oracle \(text.debugDescription): \(oracle)", sourceLocation: sourceLocation)
+        #expect(
+          oracle >= threshold, "oracle \(text.debugDescription): \(oracle)", sourceLocation: sourceLocation)
       }
     }
     return worst
