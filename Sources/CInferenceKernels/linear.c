@@ -154,8 +154,12 @@ static void interleave(const float *x, size_t first, size_t end, size_t k, size_
   for (size_t row = first; row < end; row += tile_rows) {
     float *tile_start = tiles + (row - first) * k;
     for (size_t r = 0; r < tile_rows; r++) {
-      const float *source = x + (row + r) * k;
-      for (size_t i = 0; i < k; i++) tile_start[i * tile_rows + r] = row + r < end ? source[i] : 0;
+      if (row + r < end) {
+        const float *source = x + (row + r) * k;
+        for (size_t i = 0; i < k; i++) tile_start[i * tile_rows + r] = source[i];
+      } else {
+        for (size_t i = 0; i < k; i++) tile_start[i * tile_rows + r] = 0;
+      }
     }
   }
 }
