@@ -97,14 +97,15 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    .target(name: "CInferenceKernels"),
     .target(
       name: "CabinInference",
-      dependencies: ["COpenBLAS"],
+      dependencies: ["COpenBLAS", "CInferenceKernels"],
       swiftSettings: strict
     ),
     .testTarget(
       name: "CabinInferenceTests",
-      dependencies: ["CabinInference"],
+      dependencies: ["CabinInference", "CInferenceKernels"],
       exclude: ["Fixtures"],
       swiftSettings: strict
     ),

@@ -1,3 +1,4 @@
+import CabinInference
 import Foundation
 
 /// A benchmark failure with its reason.
@@ -18,6 +19,7 @@ struct BenchmarkOptions {
   var batchRepeats = 16
   var python = "python3"
   var referenceScript = packageRoot.appendingPathComponent("Benchmarks/EncoderBenchmark/numpy_reference.py")
+  var child: EncoderPrecision?
 
   init(arguments: [String]) throws {
     var rest = arguments[...]
@@ -26,6 +28,11 @@ struct BenchmarkOptions {
       switch flag {
       case "--model": modelDirectory = URL(fileURLWithPath: value)
       case "--python": python = value
+      case "--child":
+        guard let precision = EncoderPrecision(rawValue: value) else {
+          throw BenchmarkError("--child wants one of \(EncoderPrecision.allCases.map(\.rawValue))")
+        }
+        child = precision
       case "--iterations":
         guard let count = Int(value), count > 0 else {
           throw BenchmarkError("--iterations wants a positive integer")

@@ -1,77 +1,129 @@
-// cabin-bench-encoder: latency, throughput and peak memory of the Swift sentence encoder against
-// the NumPy reference (numpy_reference.py, run as a subprocess in the same run on the same ids).
+// cabin-bench-encoder: latency, throughput and peak memory of the Swift sentence encoder in each
+// weight precision against the NumPy reference (numpy_reference.py, run as a subprocess in the same
+// run on the same ids). Each precision runs in its own child process so VmHWM is its own.
 //
 // Usage: cabin-bench-encoder [--model DIR] [--iterations N] [--python PYTHON]
 // Defaults: $CABIN_MODEL_DIR or models/all-MiniLM-L6-v2 under the package root, 300, python3.
+// (`--child PRECISION` is the internal mode that measures one precision and prints JSON.)
 import CabinInference
 import Foundation
 
 do {
-  try runBenchmark()
+  let options = try BenchmarkOptions(arguments: Array(CommandLine.arguments.dropFirst()))
+  if let precision = options.child {
+    let measurement = try SwiftMeasurement.measure(options: options, precision: precision)
+    FileHandle.standardOutput.write(try JSONEncoder().encode(measurement))
+  } else {
+    try runBenchmark(options: options)
+  }
 } catch {
   FileHandle.standardError.write(Data("cabin-bench-encoder: error: \(error)\n".utf8))
   exit(1)
 }
 
-func runBenchmark() throws {
+func runBenchmark(options: BenchmarkOptions) throws {
   let loadAtStart = Measure.loadAverage()
-  let options = try BenchmarkOptions(arguments: Array(CommandLine.arguments.dropFirst()))
-  let encoder = try SentenceEncoder(modelDirectory: options.modelDirectory)
-  let single = encoder.tokenizer.encode(BenchmarkSentences.single)
+  let tokenizer = try WordPieceTokenizer(
+    vocabularyURL: options.modelDirectory.appendingPathComponent("vocab.txt"),
+    maxLength: SentenceEncoder.defaultMaxLength)
+  let single = tokenizer.encode(BenchmarkSentences.single)
   guard single.count == 12 else {
     throw BenchmarkError("the single utterance must be 12 tokens, it is \(single.count)")
   }
   let batchTexts = (0..<options.batchRepeats).flatMap { _ in BenchmarkSentences.batch }
-  let batchIDs = batchTexts.map(encoder.tokenizer.encode)
+  let batchIDs = batchTexts.map(tokenizer.encode)
 
-  for _ in 0..<20 { _ = try encoder.embed([BenchmarkSentences.single]) }
-  var singleMs: [Double] = []
-  for _ in 0..<options.iterations {
-    let start = ContinuousClock.now
-    _ = try encoder.embed([BenchmarkSentences.single])
-    singleMs.append(Measure.milliseconds(ContinuousClock.now - start))
+  let swift = try EncoderPrecision.allCases.map {
+    try SwiftMeasurement.runChild(options: options, precision: $0)
   }
-  _ = try encoder.embed(Array(batchTexts.prefix(BenchmarkSentences.batchSize)))
-  let batchStart = ContinuousClock.now
-  for start in stride(from: 0, to: batchTexts.count, by: BenchmarkSentences.batchSize) {
-    _ = try encoder.embed(
-      Array(batchTexts[start..<min(start + BenchmarkSentences.batchSize, batchTexts.count)]))
-  }
-  let swiftBatchSeconds = Measure.milliseconds(ContinuousClock.now - batchStart) / 1000
-  let swiftPeakKiB = Measure.peakResidentKiB()
-
   let numpy = try NumPyBaseline.run(
     options: options, single: single, batch: batchIDs, batchSize: BenchmarkSentences.batchSize)
-
-  let swiftP50 = Measure.percentile(singleMs, 0.50)
-  let swiftP99 = Measure.percentile(singleMs, 0.99)
   let numpyP50 = Measure.percentile(numpy.singleMs, 0.50)
   let numpyP99 = Measure.percentile(numpy.singleMs, 0.99)
-  let swiftThroughput = Double(batchTexts.count) / swiftBatchSeconds
   let numpyThroughput = Double(numpy.batchCount) / numpy.batchSeconds
-  let swiftMB = Double(swiftPeakKiB) / 1024
   let numpyMB = Double(numpy.peakRSSKiB) / 1024
 
-  print("all-MiniLM-L6-v2, F32, \(Measure.machine()), load average at start \(loadAtStart)")
+  print(
+    "all-MiniLM-L6-v2, \(Measure.machine()), load average at start \(loadAtStart), at end \(Measure.loadAverage())"
+  )
   print(
     "single utterance: \(single.count) tokens, \(options.iterations) runs; batch: \(batchTexts.count) utterances in batches of \(BenchmarkSentences.batchSize), mean \(String(format: "%.1f", Double(batchIDs.map(\.count).reduce(0, +)) / Double(batchIDs.count))) tokens"
   )
-  print("NumPy times only its forward pass (ids given); Swift times tokenisation + forward pass.")
+  print("NumPy (F32) times only its forward pass (ids given); Swift times tokenisation + forward pass.")
+  print("Each Swift precision runs in its own process (own VmHWM); ratios are Swift/NumPy.")
   print("")
-  Table.print([
-    ["metric", "Swift", "NumPy", "Swift/NumPy", "target", "met"],
-    [
-      "latency p50 (ms)", Table.f(swiftP50), Table.f(numpyP50), Table.f(swiftP50 / numpyP50),
-      "<= 5 and <= 0.5x", Table.yes(swiftP50 <= 5 && swiftP50 / numpyP50 <= 0.5),
-    ],
-    ["latency p99 (ms)", Table.f(swiftP99), Table.f(numpyP99), Table.f(swiftP99 / numpyP99), "-", "-"],
-    [
-      "throughput (utt/s)", Table.f(swiftThroughput, 0), Table.f(numpyThroughput, 0),
-      Table.f(swiftThroughput / numpyThroughput), ">= 400", Table.yes(swiftThroughput >= 400),
-    ],
-    [
-      "peak RSS (MB)", Table.f(swiftMB, 1), Table.f(numpyMB, 1), Table.f(swiftMB / numpyMB), "<= 120",
-      Table.yes(swiftMB <= 120),
-    ],
-  ])
+  var rows = [["metric", "NumPy", "target"] + swift.flatMap { [$0.precision, "ratio", "met"] }]
+  func row(
+    _ name: String, _ numpyValue: Double, _ target: String, digits: Int = 2,
+    _ value: (SwiftMeasurement) -> Double, met: (Double, Double) -> Bool?
+  ) {
+    rows.append(
+      [name, Table.f(numpyValue, digits), target]
+        + swift.flatMap { measurement -> [String] in
+          let swiftValue = value(measurement)
+          return [
+            Table.f(swiftValue, digits), Table.f(swiftValue / numpyValue),
+            met(swiftValue, swiftValue / numpyValue).map(Table.yes) ?? "-",
+          ]
+        })
+  }
+  row("latency p50 (ms)", numpyP50, "<= 5 and <= 0.5x", { Measure.percentile($0.singleMs, 0.5) }) {
+    $0 <= 5 && $1 <= 0.5
+  }
+  row("latency p99 (ms)", numpyP99, "-", { Measure.percentile($0.singleMs, 0.99) }) { _, _ in nil }
+  row("throughput (utt/s)", numpyThroughput, ">= 400", digits: 0, { $0.throughput }) { value, _ in
+    value >= 400
+  }
+  row("peak RSS (MB)", numpyMB, "<= 120", digits: 1, { Double($0.peakRSSKiB) / 1024 }) { value, _ in
+    value <= 120
+  }
+  Table.print(rows)
+}
+
+/// One precision's measurements, taken in a child process.
+struct SwiftMeasurement: Codable {
+  let precision: String
+  let singleMs: [Double]
+  let throughput: Double
+  let peakRSSKiB: Int
+
+  static func measure(options: BenchmarkOptions, precision: EncoderPrecision) throws -> Self {
+    let encoder = try SentenceEncoder(modelDirectory: options.modelDirectory, precision: precision)
+    let batchTexts = (0..<options.batchRepeats).flatMap { _ in BenchmarkSentences.batch }
+    for _ in 0..<20 { _ = try encoder.embed([BenchmarkSentences.single]) }
+    var singleMs: [Double] = []
+    for _ in 0..<options.iterations {
+      let start = ContinuousClock.now
+      _ = try encoder.embed([BenchmarkSentences.single])
+      singleMs.append(Measure.milliseconds(ContinuousClock.now - start))
+    }
+    _ = try encoder.embed(Array(batchTexts.prefix(BenchmarkSentences.batchSize)))
+    let batchStart = ContinuousClock.now
+    for start in stride(from: 0, to: batchTexts.count, by: BenchmarkSentences.batchSize) {
+      _ = try encoder.embed(
+        Array(batchTexts[start..<min(start + BenchmarkSentences.batchSize, batchTexts.count)]))
+    }
+    let seconds = Measure.milliseconds(ContinuousClock.now - batchStart) / 1000
+    return Self(
+      precision: precision.rawValue, singleMs: singleMs, throughput: Double(batchTexts.count) / seconds,
+      peakRSSKiB: Measure.peakResidentKiB())
+  }
+
+  static func runChild(options: BenchmarkOptions, precision: EncoderPrecision) throws -> Self {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.arguments = [
+      "--model", options.modelDirectory.path, "--iterations", String(options.iterations), "--child",
+      precision.rawValue,
+    ]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      throw BenchmarkError("the \(precision.rawValue) run exited with status \(process.terminationStatus)")
+    }
+    return try JSONDecoder().decode(Self.self, from: data)
+  }
 }

@@ -1,3 +1,4 @@
+import CInferenceKernels
 import COpenBLAS
 import Dispatch
 import Foundation
@@ -8,10 +9,11 @@ import Foundation
   import Darwin
 #endif
 
-/// The BERT forward pass over F32 weights (embeddings, post-norm transformer layers, GELU) with
-/// mean pooling and L2 normalisation.
+/// The BERT forward pass (embeddings, post-norm transformer layers, GELU) with mean pooling and
+/// L2 normalisation, over F32 weights or, for the linear layers, int8 weights (see
+/// `EncoderPrecision`).
 ///
-/// Matrix products go through OpenBLAS `cblas_sgemm`. Why OpenBLAS: about 95% of the work is
+/// F32 matrix products go through OpenBLAS `cblas_sgemm`. Why OpenBLAS: about 95% of the work is
 /// dense F32 matrix products; OpenBLAS is packaged by Debian and Yocto, BSD-licensed, picks
 /// kernels for the running CPU at load time (AVX2/FMA on x86 benches, NEON on Arm head units) and
 /// threads large products across cores itself. A hand-written Swift GEMM would be several times
@@ -28,25 +30,38 @@ package struct BertModel: Sendable {
   private let tokenTypeEmbeddings: FloatTensor
   private let embeddingNorm: (gamma: FloatTensor, beta: FloatTensor)
   private let layers: [Layer]
+  /// The precision of the linear layers' weights.
+  package let precision: EncoderPrecision
 
   private struct Layer: Sendable {
     // Query, key and value rows stacked into one [3H, H] matrix so one GEMM computes all three.
-    var qkvWeight: FloatTensor
+    var qkvWeight: LinearWeight
     var qkvBias: FloatTensor
-    var attentionOutWeight: FloatTensor
+    var attentionOutWeight: LinearWeight
     var attentionOutBias: FloatTensor
     var attentionNorm: (gamma: FloatTensor, beta: FloatTensor)
-    var intermediateWeight: FloatTensor
+    var intermediateWeight: LinearWeight
     var intermediateBias: FloatTensor
-    var outputWeight: FloatTensor
+    var outputWeight: LinearWeight
     var outputBias: FloatTensor
     var outputNorm: (gamma: FloatTensor, beta: FloatTensor)
   }
 
-  /// Loads and shape-checks every tensor of `configuration` from `file`.
-  package init(configuration: BertConfiguration, file: SafetensorsFile) throws(ModelFileError) {
+  /// Loads and shape-checks every tensor of `configuration` from `file`, quantising the linear
+  /// layers' weights when `precision` asks for it.
+  package init(
+    configuration: BertConfiguration, file: SafetensorsFile, precision: EncoderPrecision = .float32
+  ) throws(ModelFileError) {
     try configuration.validate(source: file.path)
     self.configuration = configuration
+    self.precision = precision
+    func linear(_ tensor: FloatTensor) -> LinearWeight {
+      switch precision {
+      case .float32: .float32(tensor)
+      case .float16: .packed(PackedMatrix(tensor, format: CABIN_WEIGHTS_F16))
+      case .int8: .packed(PackedMatrix(tensor, format: CABIN_WEIGHTS_INT8))
+      }
+    }
     let h = configuration.hiddenSize
     let inner = configuration.intermediateSize
     func norm(_ prefix: String) throws(ModelFileError) -> (gamma: FloatTensor, beta: FloatTensor) {
@@ -73,14 +88,16 @@ package struct BertModel: Sendable {
       }
       layers.append(
         Layer(
-          qkvWeight: FloatTensor(copying: qkvWeight, shape: [3 * h, h]),
+          qkvWeight: linear(FloatTensor(copying: qkvWeight, shape: [3 * h, h])),
           qkvBias: FloatTensor(copying: qkvBias, shape: [3 * h]),
-          attentionOutWeight: try file.float32Tensor(p + "attention.output.dense.weight", shape: [h, h]),
+          attentionOutWeight: linear(
+            try file.float32Tensor(p + "attention.output.dense.weight", shape: [h, h])),
           attentionOutBias: try file.float32Tensor(p + "attention.output.dense.bias", shape: [h]),
           attentionNorm: try norm(p + "attention.output.LayerNorm"),
-          intermediateWeight: try file.float32Tensor(p + "intermediate.dense.weight", shape: [inner, h]),
+          intermediateWeight: linear(
+            try file.float32Tensor(p + "intermediate.dense.weight", shape: [inner, h])),
           intermediateBias: try file.float32Tensor(p + "intermediate.dense.bias", shape: [inner]),
-          outputWeight: try file.float32Tensor(p + "output.dense.weight", shape: [h, inner]),
+          outputWeight: linear(try file.float32Tensor(p + "output.dense.weight", shape: [h, inner])),
           outputBias: try file.float32Tensor(p + "output.dense.bias", shape: [h]),
           outputNorm: try norm(p + "output.LayerNorm")))
     }
@@ -149,6 +166,14 @@ package struct BertModel: Sendable {
   }
 }
 
+/// A linear layer's weight matrix, `[out, in]`, in the precision the model was loaded with.
+enum LinearWeight: Sendable {
+  /// F32 weights, multiplied by OpenBLAS.
+  case float32(FloatTensor)
+  /// Half-float or int8 weights, multiplied by the `CInferenceKernels` kernels.
+  case packed(PackedMatrix)
+}
+
 /// The numeric kernels of the forward pass, on raw row-major buffers.
 package enum Kernels {
   /// Cores used for the kernels OpenBLAS does not parallelise (attention, GELU, layer norm).
@@ -176,6 +201,18 @@ package enum Kernels {
 
   /// `output[rows, out] = input[rows, in] · weightᵀ + bias`, weight stored `[out, in]` as PyTorch does.
   static func linear(
+    _ input: UnsafePointer<Float>, rows: Int, weight: LinearWeight, bias: FloatTensor,
+    into output: UnsafeMutablePointer<Float>
+  ) {
+    switch weight {
+    case .float32(let tensor):
+      linear(input, rows: rows, weight: tensor, bias: bias, into: output)
+    case .packed(let matrix):
+      matrix.multiply(input, rows: rows, bias: bias.pointer, into: output)
+    }
+  }
+
+  private static func linear(
     _ input: UnsafePointer<Float>, rows: Int, weight: FloatTensor, bias: FloatTensor,
     into output: UnsafeMutablePointer<Float>
   ) {

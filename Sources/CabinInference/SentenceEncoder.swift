@@ -19,7 +19,14 @@ public enum EncoderInputError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A BERT sentence encoder (first model: all-MiniLM-L6-v2) running on the CPU: WordPiece
-/// tokenizer, F32 forward pass through OpenBLAS, mean pooling, L2 normalisation.
+/// tokenizer, forward pass with F32 activations, mean pooling, L2 normalisation.
+///
+/// The linear layers' weights are half floats by default (`EncoderPrecision.float16`, converted
+/// while loading): on all-MiniLM-L6-v2 the embeddings keep cosine >= 0.99999 with the F32 weights
+/// (worst 0.9999996 over 50 varied sentences, single and batched), and a 12-token utterance takes
+/// about 5.5 ms instead of 13 ms on the 2-core bench under load (cabin-bench-encoder), because the
+/// 21 MB of half-float weights stay in L3 where the 42 MB of F32 weights stream from DRAM.
+/// `.float32` runs the original OpenBLAS path.
 ///
 /// A model directory holds `config.json`, `vocab.txt` and `model.safetensors` (see
 /// `Config/models/` and `scripts/install-models.sh`). The weights are memory-mapped. `embed` is
@@ -37,18 +44,22 @@ public final class SentenceEncoder: SentenceEmbedder {
   /// The model's configuration.
   public var configuration: BertConfiguration { model.configuration }
 
+  /// The precision of the linear layers' weights.
+  public var precision: EncoderPrecision { model.precision }
+
   private let model: BertModel
 
   /// Loads the model in `modelDirectory`, truncating texts to 256 tokens.
-  public convenience init(modelDirectory: URL) throws {
-    try self.init(modelDirectory: modelDirectory, maxLength: Self.defaultMaxLength)
+  public convenience init(modelDirectory: URL, precision: EncoderPrecision = .float16) throws {
+    try self.init(modelDirectory: modelDirectory, maxLength: Self.defaultMaxLength, precision: precision)
   }
 
-  /// Loads the model in `modelDirectory`, truncating texts to `maxLength` tokens.
+  /// Loads the model in `modelDirectory`, truncating texts to `maxLength` tokens, with the linear
+  /// layers' weights in `precision` (quantised while loading).
   ///
   /// - Throws: `ModelFileError` naming the file and the tensor, key or line that is missing,
   ///   truncated, of the wrong dtype or of the wrong shape.
-  public init(modelDirectory: URL, maxLength: Int) throws {
+  public init(modelDirectory: URL, maxLength: Int, precision: EncoderPrecision = .float16) throws {
     let configuration = try BertConfiguration(url: modelDirectory.appendingPathComponent("config.json"))
     let vocabularyURL = modelDirectory.appendingPathComponent("vocab.txt")
     guard maxLength <= configuration.maxPositions else {
@@ -64,7 +75,7 @@ public final class SentenceEncoder: SentenceEmbedder {
           "\(tokenizer.vocabularySize) tokens, config.json says vocab_size \(configuration.vocabularySize)")
     }
     let weights = try SafetensorsFile(url: modelDirectory.appendingPathComponent("model.safetensors"))
-    model = try BertModel(configuration: configuration, file: weights)
+    model = try BertModel(configuration: configuration, file: weights, precision: precision)
     dimension = configuration.hiddenSize
   }
 

@@ -16,9 +16,11 @@ struct MiniLMOracleTests {
     let cases: [Case]
   }
 
-  @Test("every oracle sentence tokenises to the reference ids and embeds with cosine >= 0.9999")
-  func matchesOracle() throws {
-    let encoder = try SentenceEncoder(modelDirectory: TestSupport.modelDirectory())
+  @Test(
+    "every oracle sentence tokenises to the reference ids and embeds with cosine >= 0.9999",
+    arguments: [EncoderPrecision.float32, .float16])
+  func matchesOracle(precision: EncoderPrecision) throws {
+    let encoder = try SentenceEncoder(modelDirectory: TestSupport.modelDirectory(), precision: precision)
     let reference = try TestSupport.fixture("reference-embeddings.json", as: Reference.self)
     #expect(reference.cases.count >= 20)
     #expect(encoder.dimension == 384)

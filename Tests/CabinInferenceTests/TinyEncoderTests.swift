@@ -14,7 +14,7 @@ struct TinyEncoderTests {
     let directory = try TestSupport.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     try model.write(to: directory)
-    let encoder = try SentenceEncoder(modelDirectory: directory, maxLength: 16)
+    let encoder = try SentenceEncoder(modelDirectory: directory, maxLength: 16, precision: .float32)
     #expect(encoder.dimension == 8)
     let texts = ["turn the heat up", "playing music!", "", "cold, cold, cold", "zzz unknown words here"]
     let embeddings = try encoder.embed(texts)
