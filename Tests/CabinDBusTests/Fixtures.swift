@@ -92,24 +92,3 @@ final class BusFixture: Sendable {
     bus.stop()
   }
 }
-
-/// Runs a command line tool and returns its exit status, standard output and standard error.
-func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
-  throws -> (status: Int32, output: String, error: String)
-{
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  let output = Pipe()
-  let error = Pipe()
-  process.standardOutput = output
-  process.standardError = error
-  try process.run()
-  let out = output.fileHandleForReading.readDataToEndOfFile()
-  let err = error.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (
-    process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)
-  )
-}
