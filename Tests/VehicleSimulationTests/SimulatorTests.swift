@@ -101,8 +101,14 @@ struct SimulatorTests {
     await simulator.play()
     try await Task.sleep(for: .milliseconds(50))
     try await simulator.seek(to: 300)
-    try await Task.sleep(for: .milliseconds(300))
-    let afterSeek = await simulator.status.time
+    // With the bug, time stood still for 3 s of real time (300 s at 100x); a loaded machine may
+    // delay the driver a little, so progress is awaited for up to 2 s.
+    var afterSeek = await simulator.status.time
+    let deadline = ContinuousClock.now + .seconds(2)
+    while afterSeek <= 305, ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(20))
+      afterSeek = await simulator.status.time
+    }
     loop.cancel()
     try await loop.value
     #expect(afterSeek > 305 && afterSeek < 600)
