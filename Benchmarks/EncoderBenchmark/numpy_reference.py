@@ -32,7 +32,7 @@ ORACLE_SENTENCES = [
     "Turn the fan down a notch",
     "Open the rear windows halfway",
     "Navigate to the nearest charging station with a fast charger",
-    "What's the weather like in Zürich tomorrow morning?",
+    "How will the weather be in Zürich tomorrow morning?",
     "Call Mum",
     "Skip this song, it's terrible",
     "The windscreen keeps fogging up",

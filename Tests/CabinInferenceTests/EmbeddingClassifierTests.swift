@@ -24,7 +24,7 @@ struct EmbeddingClassifierTests {
     LabelledText(text: "make it warmer in here", label: "climate"),
     LabelledText(text: "turn the heating up", label: "climate"),
     LabelledText(text: "play some music", label: "media"),
-    LabelledText(text: "play the next song", label: "media"),
+    LabelledText(text: "skip to the following track", label: "media"),
     LabelledText(text: "call my sister", label: "phone"),
   ]
 

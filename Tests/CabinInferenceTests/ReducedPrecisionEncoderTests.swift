@@ -17,7 +17,7 @@ struct ReducedPrecisionEncoderTests {
     "play something by Björk", "Ça va? turn on the lane assist", "zxqv blorp frobnicate",
     "remind me at 6:45 pm to pick up the dry cleaning on Elm Road",
     "the wipers keep squeaking every time it drizzles, can you set them to intermittent",
-    "lock", "why is the engine light on", "what's the weather like in Reykjavík on Sunday",
+    "lock", "why is the engine light on", "how is the weather in Reykjavík on Sunday",
     "turn off everything", "I'm cold", "I'm hot", "read the last three emails from my manager aloud",
     "switch the display to night mode and dim the dashboard by half",
     "Is there a parking garage with EV charging within five hundred metres of the museum?",
