@@ -58,7 +58,7 @@ enum BenchmarkSentences {
     "open the sunroof a little", "close all the windows", "call the office", "read my last message",
     "what's the range left", "is it going to rain this afternoon", "set the fan to level three",
     "turn on the seat heating for the passenger", "mute the radio", "navigate home avoiding tolls",
-    "dim the cabin lights", "which song is playing now", "switch on the rear defroster",
+    "dim the cabin lights", "name the tune on the radio", "switch on the rear defroster",
     "tell Sam I'm stuck in traffic and will be twenty minutes late", "louder please",
     "I can't see out of the windscreen", "find an Italian restaurant near the station",
     "repeat that", "no, cancel it", "yes do it", "what's on my calendar tomorrow",

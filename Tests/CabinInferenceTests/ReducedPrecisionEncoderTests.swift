@@ -11,7 +11,7 @@ struct ReducedPrecisionEncoderTests {
   static let sentences = [
     "hi", "ok", "stop", "warmer", "what time is it", "cancel the route",
     "set the temperature on the driver's side to twenty one and a half degrees",
-    "could you please lower the volume just a tiny bit, the baby is asleep in the back",
+    "could you kindly bring the sound down a little, the baby is asleep in the back",
     "navigate to 221B Baker Street, London", "call +44 20 7946 0958", "is the boot closed?",
     "how much charge will I have left when we get to the ferry terminal at Calais",
     "play something by Björk", "Ça va? turn on the lane assist", "zxqv blorp frobnicate",

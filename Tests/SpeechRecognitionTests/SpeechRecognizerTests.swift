@@ -6,7 +6,7 @@ import Testing
 /// Recognition of synthetic speech (espeak-ng, sox) through the generated command grammar.
 @Suite(.serialized) struct SpeechRecognizerTests {
   private static let commands: [(text: String, intent: String)] = [
-    ("turn up the volume", "volume.up"),
+    ("pump up the music", "volume.up"),
     ("set the temperature to twenty one degrees", "climate.set_temperature"),
     ("open the sunroof", "sunroof.open"),
     ("skip this song", "media.next"),
@@ -76,7 +76,7 @@ import Testing
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let samples = try WAVFile.samples(
-      contentsOf: Support.clip("turn down the volume", voice: "en-us+m3", speed: 150, in: directory))
+      contentsOf: Support.clip("bring the music down", voice: "en-us+m3", speed: 150, in: directory))
     let raw = directory.appendingPathComponent("stream.raw")
     try WAVFile.data(samples: samples).dropFirst(44).write(to: raw)
     let recognizer = try Support.recognizer()
@@ -88,7 +88,7 @@ import Testing
       transcript = try recognizer.listen(fileDescriptor: descriptor)
     }
     let text = try #require(transcript).text
-    #expect(text.hasSuffix("turn down the volume"))
+    #expect(text.hasSuffix("bring the music down"))
     #expect(abs((transcript?.audioDuration ?? 0) - Double(samples.count) / 16_000) < 0.001)
   }
 
@@ -122,7 +122,7 @@ import Testing
     let clips = [
       ("hey cabin", "en-us", 150, "quiet"), ("hey cabin", "en-us+m3", 130, "car"),
       ("hey cabin", "en-gb", 170, "quiet"), ("hey cabin, open the window", "en-us+f2", 160, "car"),
-      ("hey cabin, what is the weather", "en-us", 150, "quiet"), ("hey cabin, call mom", "en-gb", 140, "car"),
+      ("hey cabin, how is the forecast", "en-us", 150, "quiet"), ("hey cabin, call mom", "en-gb", 140, "car"),
     ]
     var found = 0
     for (text, voice, speed, noise) in clips {

@@ -11,7 +11,7 @@ import sys
 from tokenizers import Tokenizer
 
 LONG_WORD = "supercalifragilistic" * 6
-LONG_TEXT = " ".join(f"turn the volume up by {n} percent, please!" for n in range(60))
+LONG_TEXT = " ".join(f"raise the loudness a notch by {n} percent, please!" for n in range(60))
 
 CASES = [
     ("Set it to 21°C", 256),
