@@ -25,12 +25,7 @@ struct VoiceMain: AsyncParsableCommand {
   var grammarOnly = false
 
   func run() async throws {
-    let level = service.logLevel
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = level
-      return handler
-    }
+    CabinLogging.bootstrap(level: service.logLevel)
     let logger = Logger(label: "cabin.voice")
     guard let config = configDir.map({ URL(fileURLWithPath: $0) }) ?? CabinPaths.configDirectory() else {
       throw ValidationError("cannot find Cabin's Config directory: pass --config-dir or set CABIN_CONFIG_DIR")

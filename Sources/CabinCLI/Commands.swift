@@ -72,11 +72,7 @@ extension CabinCommand {
         try runDetached(runtime: runtime)
         return
       }
-      LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = logLevel
-        return handler
-      }
+      CabinLogging.bootstrap(level: logLevel)
       var settings = Supervisor.Configuration(
         manifest: manifest,
         executableDirectory: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
