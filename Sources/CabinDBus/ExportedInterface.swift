@@ -238,11 +238,6 @@ public final class DBusInterface: Sendable {
     }
   }
 
-  /// Stores a value written by a client through `Properties.Set`, after its setter agreed.
-  func store(_ name: MemberName, _ value: DBusValue) throws(DBusError) {
-    try setProperties([name: value])
-  }
-
   func attach(to connection: DBusConnection, at path: ObjectPath) {
     exports.withLock { $0.append((WeakConnection(connection.core), path)) }
   }

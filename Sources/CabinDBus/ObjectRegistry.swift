@@ -271,7 +271,7 @@ final class ObjectRegistry: Sendable {
     let setter = interface.setters[propertyName]
     run(handle, call, expecting: .empty) {
       let stored = try await setter?(value, call) ?? value
-      try interface.store(propertyName, stored)
+      try interface.setProperty(propertyName, stored)
       return []
     }
   }
