@@ -23,6 +23,13 @@ struct CabinBenchDBus: AsyncParsableCommand {
   @Option(help: "The private bus configuration (default: Config/dbus/cabin-bus.conf found by CabinPaths).")
   var config: String?
 
+  @Option(
+    name: .customLong("case"),
+    help:
+      "Run only this case (repeatable; the baseline always runs): \(BenchCase.allValueStrings.joined(separator: ", "))."
+  )
+  var cases: [BenchCase] = []
+
   @Flag(help: "Exit with status 1 when a case misses its target.")
   var failOnMiss = false
 
@@ -40,7 +47,8 @@ struct CabinBenchDBus: AsyncParsableCommand {
       return
     }
     let plan = Plan(
-      iterations: iterations ?? (quick ? 500 : 5000), rounds: rounds ?? (quick ? 2 : 8))
+      iterations: iterations ?? (quick ? 500 : 5000), rounds: rounds ?? (quick ? 2 : 8),
+      cases: cases.isEmpty ? BenchCase.allCases : cases)
     let report = try await plan.run(busConfig: try busConfigFile())
     print(report.table())
     if failOnMiss && !report.allTargetsMet { throw ExitCode(1) }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CabinDBus
 import CabinService
 import Foundation
@@ -7,15 +8,15 @@ import Foundation
 #endif
 
 /// One row of the table: what is measured and what it should reach.
-enum BenchCase: CaseIterable, Sendable {
+enum BenchCase: String, CaseIterable, Sendable, ExpressibleByArgument {
   case baseline
-  case cabinBlocking
-  case cabinAsync
-  case cabinConcurrent
-  case baselineClientCabinServer
-  case cabinClientBaselineServer
-  case signalsWindowed
-  case signalsOneByOne
+  case cabinBlocking = "blocking"
+  case cabinAsync = "async"
+  case cabinConcurrent = "concurrent"
+  case baselineClientCabinServer = "c-to-cabin"
+  case cabinClientBaselineServer = "cabin-to-c"
+  case signalsWindowed = "signals-windowed"
+  case signalsOneByOne = "signals-one"
 
   static let concurrentCallers = 16
   static let signalSubscribers = 3
@@ -60,6 +61,8 @@ enum BenchCase: CaseIterable, Sendable {
 struct Plan: Sendable {
   let iterations: Int
   let rounds: Int
+  /// The cases to run; the baseline always runs, since every ratio is taken against it.
+  let cases: [BenchCase]
 
   var warmup: Int { max(100, iterations / 10) }
 
@@ -81,7 +84,7 @@ struct Plan: Sendable {
     defer { client.close() }
 
     var runs: [BenchCase: [Figures]] = [:]
-    let cases = BenchCase.allCases
+    let cases = BenchCase.allCases.filter { $0 == .baseline || self.cases.contains($0) }
     for round in 0..<rounds {
       for offset in cases.indices {
         let benchCase = cases[(offset + round) % cases.count]

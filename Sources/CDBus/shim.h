@@ -3,6 +3,8 @@
 
 #include <dbus/dbus.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 
 // libdbus spells its type codes as macros with casts, which Swift does not import.
 static const int CDBUS_TYPE_INVALID = DBUS_TYPE_INVALID;
@@ -40,5 +42,21 @@ static const unsigned int CDBUS_NAME_FLAG_DO_NOT_QUEUE = DBUS_NAME_FLAG_DO_NOT_Q
 static inline int cdbus_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
 static const int CDBUS_EFD_NONBLOCK = EFD_NONBLOCK;
 static const int CDBUS_EFD_CLOEXEC = EFD_CLOEXEC;
+
+// Neither is timerfd(2). The poll loop keeps libdbus's timeouts on one CLOCK_MONOTONIC timer, so a
+// thread that adds a timeout re-arms the timer instead of waking the loop thread.
+static inline uint64_t cdbus_monotonic_nanoseconds(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+static inline int cdbus_timerfd_create(void) {
+  return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+// Arms `fd` to fire once at `deadline` (CLOCK_MONOTONIC nanoseconds); 0 disarms it.
+static inline int cdbus_timerfd_arm(int fd, uint64_t deadline) {
+  struct itimerspec spec = {{0, 0}, {(time_t)(deadline / 1000000000u), (long)(deadline % 1000000000u)}};
+  return timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL);
+}
 
 #endif

@@ -303,7 +303,7 @@ final class ConnectionCore: @unchecked Sendable {
   let raw: OpaquePointer
   let logger: Logger
   let objects: ObjectRegistry
-  private let loop: PollLoop
+  let loop: PollLoop
   private let subscriptions = Mutex(SubscriptionTable())
   private let credentialCache = Mutex<[BusName: DBusCredentials]>([:])
   private let closed = Atomic<Bool>(false)
@@ -397,7 +397,7 @@ final class ConnectionCore: @unchecked Sendable {
   }
 
   func sendWithReply(_ message: MessageHandle, timeout: Duration?) async throws -> MessageHandle {
-    let reply = PendingReply()
+    let reply = PendingReply(loop: loop)
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
         reply.wait(with: continuation)
@@ -409,18 +409,24 @@ final class ConnectionCore: @unchecked Sendable {
   }
 
   func sendWithReplyBlocking(_ message: MessageHandle, timeout: Duration?) throws -> MessageHandle {
-    if loop.isLoopThread {
-      // Waiting for the loop thread from the loop thread would never end; libdbus's own
-      // blocking call reads the socket itself instead.
+    if loop.isLoopThread || loop.isLeaderThread {
+      // Waiting for the loop thread from the thread that reads for it would never end (and
+      // libdbus's dispatching is not reentrant); libdbus's own blocking call reads the socket
+      // itself instead.
       try checkSendable(message)
       let reply = try withLibdbusError("calling \(message.member?.rawValue ?? "method")") {
         dbus_connection_send_with_reply_and_block(raw, message.raw, Self.milliseconds(timeout), $0)
       }
       return MessageHandle(adopting: reply)
     }
-    let reply = PendingReply()
+    let reply = PendingReply(loop: loop)
+    guard loop.beginLeading() else {
+      try start(message, timeout: timeout, reply)
+      return try reply.waitBlocking().get()
+    }
+    defer { loop.endLeading() }
     try start(message, timeout: timeout, reply)
-    return try reply.waitBlocking().get()
+    return try reply.waitLeading().get()
   }
 
   // MARK: Incoming messages (loop thread)

@@ -59,6 +59,9 @@ public struct DBusMethod: Sendable {
   /// The method's shape.
   public let description: DBusMethodDescription
   let handler: Handler
+  // Worked out once here rather than on every call.
+  let inputSignature: Signature
+  let outputSignature: Signature
 
   /// A method answered by an `async` handler, run as a task per call.
   public init(
@@ -66,14 +69,17 @@ public struct DBusMethod: Sendable {
     documentation: String = "", annotations: [DBusAnnotation] = [],
     handler: @escaping @Sendable (DBusMethodCall) async throws -> [DBusValue]
   ) {
-    description = DBusMethodDescription(
-      name: name, inputs: inputs, outputs: outputs, documentation: documentation, annotations: annotations)
-    self.handler = .async(handler)
+    self.init(
+      description: DBusMethodDescription(
+        name: name, inputs: inputs, outputs: outputs, documentation: documentation, annotations: annotations),
+      handler: .async(handler))
   }
 
   private init(description: DBusMethodDescription, handler: Handler) {
     self.description = description
     self.handler = handler
+    inputSignature = description.inputSignature
+    outputSignature = description.outputSignature
   }
 
   /// A method answered synchronously on the connection's own thread: the fastest path, for

@@ -126,14 +126,30 @@ final class MessageHandle: @unchecked Sendable {
     dbus_message_is_signal(raw, interface.rawValue, member.rawValue) != 0
   }
 
+  /// The largest body Cabin sends: dbus-daemon's and libdbus's default message limit (32 MiB,
+  /// as in `Config/dbus/cabin-bus.conf`) less room for the header.
+  static let maximumBodyBytes = 32 * 1024 * 1024 - 64 * 1024
+
   /// Appends `values`, validating them first so that libdbus never sees input it would abort on.
+  ///
+  /// A body larger than `maximumBodyBytes` is refused with `LimitsExceeded`: sent anyway, it
+  /// would make the bus drop the whole connection.
   func append(_ values: [DBusValue]) throws(DBusError) {
-    for value in values { try value.validate() }
-    let text = values.map { $0.type.description }.joined()
-    do {
-      _ = try Signature(validating: text)
-    } catch {
-      throw DBusError(.invalidArgs, error.description)
+    var size = 0
+    for value in values { size += try value.validate() }
+    guard size <= Self.maximumBodyBytes else {
+      throw DBusError(
+        .limitsExceeded,
+        "a message body of about \(size) bytes exceeds the \(Self.maximumBodyBytes)-byte limit of the bus")
+    }
+    // Basic values alone cannot break the signature's length or nesting limits; containers can.
+    if values.count > 255 || values.contains(where: { !$0.type.isBasic }) {
+      let text = values.map { $0.type.description }.joined()
+      do {
+        _ = try Signature(validating: text)
+      } catch {
+        throw DBusError(.invalidArgs, error.description)
+      }
     }
     var iter = DBusMessageIter()
     dbus_message_iter_init_append(raw, &iter)

@@ -142,7 +142,7 @@ final class ObjectRegistry: Sendable {
       case .managedObjects:
         reply(to: handle, with: .success([try managedObjects(path)]), on: connection)
       case .method(let method):
-        let outputs = method.description.outputSignature
+        let outputs = method.outputSignature
         switch method.handler {
         case .onLoop(let body):
           reply(to: handle, with: Result { try body(call) }, expecting: outputs, on: connection)
@@ -195,7 +195,7 @@ final class ObjectRegistry: Sendable {
       guard let method = target.methods[member] else {
         throw DBusError(.unknownMethod, "no method '\(member)' in interface '\(target.name)' at \(path)")
       }
-      return (.method(method), method.description.inputSignature.rawValue)
+      return (.method(method), method.inputSignature.rawValue)
     }
   }
 
@@ -304,7 +304,7 @@ final class ObjectRegistry: Sendable {
     on connection: DBusConnection
   ) {
     var result = result
-    if case .success(let values) = result, let outputs, values.signature != outputs {
+    if case .success(let values) = result, let outputs, !values.conforms(to: outputs) {
       logger.error(
         "handler returned the wrong signature",
         metadata: [
@@ -318,8 +318,14 @@ final class ObjectRegistry: Sendable {
       let message: MessageHandle
       switch result {
       case .success(let values):
-        message = try handle.methodReturn()
-        try message.append(values)
+        do {
+          let answer = try handle.methodReturn()
+          try answer.append(values)
+          message = answer
+        } catch {
+          // An answer that cannot be sent (too large, say) still gets the caller an error.
+          message = try handle.errorReply(dbusError(for: error, handle))
+        }
       case .failure(let error):
         message = try handle.errorReply(dbusError(for: error, handle))
       }

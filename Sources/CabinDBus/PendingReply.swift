@@ -13,6 +13,8 @@ final class PendingReply: @unchecked Sendable {
     case none
     case continuation(CheckedContinuation<MessageHandle, any Error>)
     case semaphore(DispatchSemaphore)
+    /// The waiting thread polls the connection itself (see `PollLoop.lead(until:)`).
+    case leader
   }
 
   private struct State {
@@ -23,6 +25,10 @@ final class PendingReply: @unchecked Sendable {
   }
 
   private let state = Mutex(State())
+  private let loop: PollLoop
+
+  /// Creates a waiter for a call on the connection that `loop` drives.
+  init(loop: PollLoop) { self.loop = loop }
 
   /// Stores the continuation, or resumes it at once if the call already finished.
   func wait(with continuation: CheckedContinuation<MessageHandle, any Error>) {
@@ -32,6 +38,22 @@ final class PendingReply: @unchecked Sendable {
       return nil
     }
     if let done { continuation.resume(with: done) }
+  }
+
+  /// Whether the call has finished.
+  var isFinished: Bool { state.withLock { $0.result != nil } }
+
+  /// Blocks the calling thread, the loop's leader, until the call finishes, reading and
+  /// dispatching the connection's messages itself meanwhile.
+  func waitLeading() -> Result<MessageHandle, any Error> {
+    let done = state.withLock { state -> Result<MessageHandle, any Error>? in
+      if let result = state.result { return result }
+      state.waiter = .leader
+      return nil
+    }
+    if let done { return done }
+    loop.lead { isFinished }
+    return state.withLock { $0.result } ?? .failure(DBusError(.disconnected, "the connection was closed"))
   }
 
   /// Blocks the calling thread until the call finishes.
@@ -82,8 +104,9 @@ final class PendingReply: @unchecked Sendable {
     if let pending { dbus_pending_call_unref(pending.raw) }
     switch waiter {
     case .none: break
-    case .continuation(let continuation): continuation.resume(with: result)
-    case .semaphore(let semaphore): semaphore.signal()
+    case .continuation(let continuation): loop.afterDispatch { continuation.resume(with: result) }
+    case .semaphore(let semaphore): loop.afterDispatch { semaphore.signal() }
+    case .leader: if !loop.isLeaderThread { loop.wakeLeader() }
     }
   }
 }

@@ -127,43 +127,69 @@ public enum DBusValue: Hashable, Sendable {
 
   /// Checks what libdbus would otherwise reject with an abort: consistent element types, basic
   /// dictionary keys, strings without NUL, and the specification's nesting limits.
-  func validate(depth: Int = 0) throws(DBusError) {
+  /// Checks what libdbus would abort on or a peer would reject, and returns the value's size on
+  /// the wire as an upper bound (alignment padding counted at its largest).
+  @discardableResult
+  func validate(depth: Int = 0) throws(DBusError) -> Int {
     // The specification caps the total nesting of containers, variants included, at 64.
     guard depth <= 64 else {
       throw DBusError(.invalidArgs, "value nests containers deeper than the limit of 64")
     }
     switch self {
+    case .byte: return 1
+    case .boolean, .int32, .uint32, .unixFD: return 7
+    case .int16, .uint16: return 3
+    case .int64, .uint64, .double: return 15
     case .string(let s):
       if s.utf8.contains(0) { throw DBusError(.invalidArgs, "string contains a NUL character") }
+      return s.utf8.count + 8
+    case .objectPath(let p): return p.rawValue.utf8.count + 8
+    case .signature(let g): return g.rawValue.utf8.count + 2
     case .variant(let inner):
-      try inner.validate(depth: depth + 1)
+      return try inner.validate(depth: depth + 1) + inner.type.description.utf8.count + 2
     case .array(let element, let items):
+      var size = 0
       for item in items {
         guard item.type == element else {
           throw DBusError(
             .invalidArgs, "array of '\(element)' holds an element of type '\(item.type)'")
         }
-        try item.validate(depth: depth + 1)
+        size += try item.validate(depth: depth + 1)
       }
+      return try Self.checkedArray(size)
     case .dictionary(let key, let value, let entries):
       guard key.isBasic else {
         throw DBusError(.invalidArgs, "dictionary key type '\(key)' is not a basic type")
       }
+      var size = 0
       for entry in entries {
         guard entry.key.type == key, entry.value.type == value else {
           throw DBusError(
             .invalidArgs,
             "dictionary of '{\(key)\(value)}' holds an entry of '{\(entry.key.type)\(entry.value.type)}'")
         }
-        try entry.key.validate(depth: depth + 2)
-        try entry.value.validate(depth: depth + 2)
+        size += try entry.key.validate(depth: depth + 2) + entry.value.validate(depth: depth + 2) + 7
       }
+      return try Self.checkedArray(size)
     case .structure(let fields):
       guard !fields.isEmpty else { throw DBusError(.invalidArgs, "structure has no fields") }
-      for field in fields { try field.validate(depth: depth + 1) }
-    default:
-      break
+      var size = 7
+      for field in fields { size += try field.validate(depth: depth + 1) }
+      return size
     }
+  }
+
+  /// The specification's largest array body, 64 MiB.
+  static let maximumArrayBytes = 1 << 26
+
+  private static func checkedArray(_ contentBytes: Int) throws(DBusError) -> Int {
+    // Arrays whose elements might fit once padding is exact still count as too large: the bound
+    // is only an estimate, and no real head-unit message comes near it.
+    guard contentBytes <= maximumArrayBytes else {
+      throw DBusError(
+        .limitsExceeded, "an array of about \(contentBytes) bytes exceeds D-Bus's limit of 64 MiB")
+    }
+    return contentBytes + 11
   }
 }
 
@@ -196,4 +222,9 @@ extension DBusValue: CustomStringConvertible {
 extension Array where Element == DBusValue {
   /// The signature of a message body holding these values.
   public var signature: Signature { Signature(types: map(\.type)) }
+
+  /// Whether these values have exactly the types of `signature`, without building its text.
+  func conforms(to signature: Signature) -> Bool {
+    count == signature.types.count && zip(self, signature.types).allSatisfy { $0.type == $1 }
+  }
 }

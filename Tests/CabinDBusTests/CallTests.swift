@@ -85,6 +85,32 @@ struct CallTests {
     #expect(try await fixture.call("Add", [.int32(1), .int32(2)]) == [.int32(3)])
   }
 
+  @Test func anOversizedBodyIsRefusedBeforeSendingAndTheConnectionStays() async throws {
+    // Sent, a body over the bus's message limit (32 MiB here) would make dbus-daemon drop the
+    // whole connection.
+    let fixture = try await BusFixture()
+    let chunk = DBusValue.string(String(repeating: "x", count: 7 << 20))
+    do {
+      _ = try await fixture.call("Echo", [.variant(.array(.string, Array(repeating: chunk, count: 5)))])
+      Issue.record("expected LimitsExceeded")
+    } catch DBusError.Name.limitsExceeded {}
+    #expect(fixture.client.isConnected)
+    #expect(try await fixture.call("Add", [.int32(1), .int32(2)]) == [.int32(3)])
+
+    // A handler whose answer is too large: the caller gets the error instead of a timeout.
+    let big = DBusMethod.immediate("Big", out: [.init("chunks", .array(.string))]) { _ in
+      [.array(.string, Array(repeating: chunk, count: 5))]
+    }
+    try fixture.server.export([DBusInterface("org.cabin.Big1", methods: [big])], at: "/org/cabin/Big")
+    do {
+      _ = try await fixture.client.call(
+        destination: TestObject.name, path: "/org/cabin/Big", interface: "org.cabin.Big1", member: "Big",
+        timeout: .seconds(20))
+      Issue.record("expected LimitsExceeded")
+    } catch DBusError.Name.limitsExceeded {}
+    #expect(fixture.server.isConnected)
+  }
+
   @Test func timeoutFires() async throws {
     let fixture = try await BusFixture()
     let started = ContinuousClock.now

@@ -47,7 +47,7 @@ struct HostileInputTests {
 
   @Test func invalidUTF8IsDroppedByTheBusBeforeItReachesTheService() async throws {
     let fixture = try await BusFixture()
-    let result = try await Peers.run(
+    let result = try await ExternalTool.run(
       Peers.python,
       [
         Peers.directory.appendingPathComponent("raw_client.py").path, fixture.bus.address,
