@@ -7,8 +7,18 @@ import Synchronization
 
 private let spawnLock = Mutex(())
 
-/// A child process started with `posix_spawn`, with a clean signal mask and default signal
-/// dispositions.
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+/// module hides behind `_GNU_SOURCE`; found by name in the already loaded C library.
+private func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32)
+  -> Int32
+{
+  typealias Function = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return -1 }
+  return unsafeBitCast(symbol, to: Function.self)(actions, lowest)
+}
+
+/// A child process started with `posix_spawn`, with a clean signal mask, default signal
+/// dispositions, and no open descriptors but standard input, output and error.
 ///
 /// Foundation's `Process` passes the parent's blocked signals on to the child; a parent that
 /// blocks SIGTERM (test runners and service groups do) would start children that ignore it.
@@ -28,21 +38,35 @@ public final class ChildProcess: Sendable {
   }
 
   /// Starts `executable` with `arguments` and `environment`; `newSession` detaches it from the
-  /// caller's terminal and process group.
+  /// caller's terminal and process group. Standard input is `/dev/null` unless `standardInput`
+  /// names a file descriptor to read from (duplicated into the child).
   public init(
     executable: String, arguments: [String], environment: [String: String],
-    standardOutput: Output = .inherit, standardError: Output = .inherit, newSession: Bool = false
+    standardInput: Int32? = nil, standardOutput: Output = .inherit, standardError: Output = .inherit,
+    newSession: Bool = false
   ) throws {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if let standardInput {
+      posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+    } else {
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
     for (target, output) in [(Int32(1), standardOutput), (Int32(2), standardError)] {
       switch output {
       case .inherit: break
       case .null: posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
       case .fileDescriptor(let fd): posix_spawn_file_actions_adddup2(&actions, fd, target)
       }
+    }
+    // Nothing else is inherited: a descriptor of ours without close-on-exec (a test runner's
+    // socket, a pipe another thread is about to mark) would otherwise stay open for as long as
+    // the child runs, and a detached supervisor with its services runs long after its caller.
+    guard addCloseFrom(&actions, 3) == 0 else {
+      throw CocoaError(
+        .executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): closefrom failed"]
+      )
     }
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)

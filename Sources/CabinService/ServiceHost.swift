@@ -46,7 +46,9 @@ public struct ServiceOptions: ParsableArguments {
   public var printIntrospection = false
 
   /// `--log-level`.
-  @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+  @Option(
+    name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.",
+    transform: Logger.Level.parsingArgument)
   public var logLevel: Logger.Level = .info
 
   /// Creates default options.
@@ -60,7 +62,18 @@ public struct ServiceOptions: ParsableArguments {
   }
 }
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension Logger.Level {
+  /// Parses a `--log-level` argument; a transform rather than an `ExpressibleByArgument`
+  /// conformance, which would be a retroactive conformance of another module's type.
+  public static func parsingArgument(_ text: String) throws -> Logger.Level {
+    guard let level = Logger.Level(rawValue: text) else {
+      throw ValidationError(
+        "unknown log level '\(text)'; use one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
+    }
+    return level
+  }
+}
 
 /// Runs one service on the bus as a swift-service-lifecycle `Service`: exports the objects,
 /// then requests the name; on graceful shutdown releases the name first, then closes.
@@ -68,13 +81,14 @@ public final class DBusServiceHost: Service {
   private let definition: DBusServiceDefinition
   private let bus: DBusBusAddress
   private let logger: Logger
-  private let onConnected: @Sendable (DBusConnection) async throws -> Void
+  private let onConnected: @Sendable (OwnedBusNames) async throws -> Void
 
   /// Creates a host. `onConnected` runs after the name is owned, for services that also watch
-  /// other services; it may run until graceful shutdown.
+  /// other services or own more names (through the ``OwnedBusNames`` it gets, so that losing
+  /// them is noticed too); it may run until graceful shutdown.
   public init(
     definition: DBusServiceDefinition, bus: DBusBusAddress, logger: Logger,
-    onConnected: @escaping @Sendable (DBusConnection) async throws -> Void = { _ in }
+    onConnected: @escaping @Sendable (OwnedBusNames) async throws -> Void = { _ in }
   ) {
     self.definition = definition
     self.bus = bus
@@ -82,42 +96,40 @@ public final class DBusServiceHost: Service {
     self.onConnected = onConnected
   }
 
-  /// Serves until graceful shutdown, or until the name is lost.
+  /// Serves until graceful shutdown; throws when the connection or a name is lost (see
+  /// ``OwnedBusNames`` for the name policy), so the process exits non-zero and is restarted.
   public func run() async throws {
     let connection = try DBusConnection.connect(to: bus, logger: logger)
     defer { connection.close() }
     for manager in definition.objectManagers { connection.addObjectManager(at: manager) }
     for object in definition.objects { try connection.export(object.interfaces, at: object.path) }
-    let lost = try await connection.signals(
-      matching: DBusMatchRule(
-        sender: .bus, path: "/org/freedesktop/DBus", interface: .bus, member: "NameLost",
-        arg0: definition.busName.rawValue))
-    let reply = try await connection.requestName(definition.busName, flags: .doNotQueue)
-    guard reply == .primaryOwner || reply == .alreadyOwner else {
-      throw DBusError(.failed, "the name \(definition.busName) is owned by another process")
-    }
+    let names = try await OwnedBusNames(connection: connection)
+    try await names.request(definition.busName)
     logger.info(
       "service ready",
       metadata: [
         "dbus.name": "\(definition.busName)", "dbus.unique": "\(connection.uniqueName?.rawValue ?? "")",
       ])
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask {
-        try await self.onConnected(connection)
-        try await gracefulShutdown()
-      }
-      group.addTask {
-        for await _ in lost {
-          throw DBusError(.failed, "lost the name \(self.definition.busName)")
+    do {
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+          try await self.onConnected(names)
+          try await gracefulShutdown()
         }
+        group.addTask { try await names.watch() }
+        // Whichever ends first (shutdown, a lost name or connection, or the service's own work
+        // failing) ends all.
+        try await group.next()
+        group.cancelAll()
       }
-      // Whichever ends first (shutdown, a lost name or connection, or the service's own work
-      // failing) ends all.
-      try await group.next()
-      group.cancelAll()
+    } catch let lost as BusNameLost {
+      logger.error(
+        "lost a well-known name; stopping so that the supervisor restarts the service",
+        metadata: ["dbus.name": "\(lost.name)", "dbus.owner": "\(lost.newOwner?.rawValue ?? "none")"])
+      throw lost
     }
     if connection.isConnected {
-      try? await connection.releaseName(definition.busName)
+      try? await names.release(definition.busName)
     }
     logger.info("service stopped", metadata: ["dbus.name": "\(definition.busName)"])
   }

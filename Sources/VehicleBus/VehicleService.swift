@@ -91,38 +91,39 @@ public final class VehicleService: Sendable {
   /// A lifecycle service that exports everything, owns `org.cabin.Simulator1`, then runs
   /// ``run(on:)``.
   public func host(bus: DBusBusAddress) -> DBusServiceHost {
-    DBusServiceHost(definition: definition, bus: bus, logger: logger) { connection in
-      try await cancelWhenGracefulShutdown { try await self.run(on: connection) }
+    DBusServiceHost(definition: definition, bus: bus, logger: logger) { names in
+      try await cancelWhenGracefulShutdown { try await self.run(on: names) }
     }
   }
 
-  /// Owns `org.cabin.Vehicle1`, forwards signal changes and runs the simulator until cancelled;
-  /// then gives the name back.
-  public func run(on connection: DBusConnection) async throws {
+  /// Owns `org.cabin.Vehicle1` through `names` (so losing it to another connection stops the
+  /// service), forwards signal changes and runs the simulator until cancelled; then gives the
+  /// name back.
+  public func run(on names: OwnedBusNames) async throws {
     let token = simulator.store.subscribe { [vehicle] in vehicle.forward($0) }
     defer {
       simulator.store.unsubscribe(token)
       vehicle.finish()
     }
     let events = await simulator.events()
-    try await requestVehicleName(on: connection)
+    try await names.request(VehicleObjects.busName)
     if configuration.autoplay { await simulator.play() }
     do {
-      try await runTasks(events: events, on: connection)
+      try await runTasks(events: events, on: names)
     } catch {
-      await releaseVehicleName(on: connection)
+      await releaseVehicleName(on: names)
       throw error
     }
-    await releaseVehicleName(on: connection)
+    await releaseVehicleName(on: names)
   }
 
-  private func runTasks(events: AsyncStream<SimulationEvent>, on connection: DBusConnection) async throws {
+  private func runTasks(events: AsyncStream<SimulationEvent>, on names: OwnedBusNames) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
       group.addTask { try await self.simulator.run() }
       group.addTask { await self.vehicle.runFlushLoop() }
       group.addTask {
         for await event in events {
-          try await self.handle(event, on: connection)
+          try await self.handle(event, on: names)
         }
       }
       group.addTask {
@@ -136,31 +137,25 @@ public final class VehicleService: Sendable {
     }
   }
 
-  private func releaseVehicleName(on connection: DBusConnection) async {
-    if connection.isConnected { try? await connection.releaseName(VehicleObjects.busName) }
+  private func releaseVehicleName(on names: OwnedBusNames) async {
+    if names.connection.isConnected { try? await names.release(VehicleObjects.busName) }
   }
 
-  private func handle(_ event: SimulationEvent, on connection: DBusConnection) async throws {
+  private func handle(_ event: SimulationEvent, on names: OwnedBusNames) async throws {
     switch event {
     case .providerLost:
       logger.notice(
         "provider lost: releasing the vehicle name", metadata: ["dbus.name": "\(VehicleObjects.busName)"])
-      try await connection.releaseName(VehicleObjects.busName)
+      try await names.release(VehicleObjects.busName)
     case .providerRestored:
       logger.notice(
         "provider restored: owning the vehicle name again",
         metadata: ["dbus.name": "\(VehicleObjects.busName)"])
-      try await requestVehicleName(on: connection)
+      try await names.request(VehicleObjects.busName)
     case .faultStarted, .faultEnded, .finished:
       break
     }
     try await control.refresh()
   }
 
-  private func requestVehicleName(on connection: DBusConnection) async throws {
-    let reply = try await connection.requestName(VehicleObjects.busName, flags: .doNotQueue)
-    guard reply == .primaryOwner || reply == .alreadyOwner else {
-      throw DBusError(.failed, "the name \(VehicleObjects.busName) is owned by another process")
-    }
-  }
 }

@@ -7,16 +7,14 @@ import Testing
 /// parsers of their own.
 @Suite("External tools against the test object", .timeLimit(.minutes(1)))
 struct ExternalToolTests {
-  private func busctl(_ fixture: BusFixture, _ arguments: String...) async throws -> (
-    status: Int32, output: String, error: String
-  ) {
-    try await Peers.run("/usr/bin/busctl", ["--address=\(fixture.bus.address)"] + arguments)
+  private func busctl(_ fixture: BusFixture, _ arguments: String...) async throws -> ToolResult {
+    try await ExternalTool.run("/usr/bin/busctl", ["--address=\(fixture.bus.address)"] + arguments)
   }
 
-  private func gdbus(_ fixture: BusFixture, _ command: String, _ arguments: [String]) async throws -> (
-    status: Int32, output: String, error: String
-  ) {
-    try await Peers.run(
+  private func gdbus(_ fixture: BusFixture, _ command: String, _ arguments: [String]) async throws
+    -> ToolResult
+  {
+    try await ExternalTool.run(
       "/usr/bin/gdbus",
       [command, "--address", fixture.bus.address, "--dest", TestObject.name.rawValue] + arguments)
   }
@@ -77,25 +75,25 @@ struct ExternalToolTests {
   @Test func busctlGetAndSetProperty() async throws {
     let fixture = try await BusFixture()
     let target = [TestObject.name.rawValue, TestObject.path.rawValue, TestObject.interfaceName.rawValue]
-    let get = try await Peers.run(
+    let get = try await ExternalTool.run(
       "/usr/bin/busctl",
       ["--address=\(fixture.bus.address)", "--json=short", "get-property"] + target + ["Volume"])
     #expect(try json(get.output)["data"] as? Int == 5)
 
-    let set = try await Peers.run(
+    let set = try await ExternalTool.run(
       "/usr/bin/busctl",
       ["--address=\(fixture.bus.address)", "set-property"] + target + ["Volume", "u", "9"])
     #expect(set.status == 0, "\(set.error)")
     #expect(fixture.interface.value(of: "Volume") == .uint32(9))
 
-    let tooLoud = try await Peers.run(
+    let tooLoud = try await ExternalTool.run(
       "/usr/bin/busctl",
       ["--address=\(fixture.bus.address)", "set-property"] + target + ["Volume", "u", "11"])
     #expect(tooLoud.status != 0)
     #expect(tooLoud.error.contains("Volume must be 0 to 10"))
     #expect(fixture.interface.value(of: "Volume") == .uint32(9))
 
-    let readOnly = try await Peers.run(
+    let readOnly = try await ExternalTool.run(
       "/usr/bin/busctl", ["--address=\(fixture.bus.address)", "set-property"] + target + ["Name", "s", "x"])
     #expect(readOnly.status != 0)
     #expect(readOnly.error.contains("read-only"))
@@ -152,7 +150,7 @@ struct ExternalToolTests {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-introspect-\(UUID()).xml")
     try xml.write(to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
-    let lint = try await Peers.run(
+    let lint = try await ExternalTool.run(
       "/usr/bin/xmllint",
       ["--noout", "--nonet", "--dtdvalid", "/usr/share/xml/dbus-1/introspect.dtd", file.path])
     #expect(lint.status == 0, "xmllint rejected the XML for \(path): \(lint.error)")

@@ -1,60 +1,21 @@
 import CabinDBus
-import CabinService
+import CabinTestKit
 import Foundation
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
-/// Helpers for the conformance suites: the Python peers, external tools run off the cooperative
-/// pool, and the canonical text form shared with `Peers/canonical.py`.
+/// Helpers for the conformance suites: the Python peers and the canonical text form shared with
+/// `Peers/canonical.py`.
 enum Peers {
   static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("Peers")
   /// Debian's Python, which has python3-dbus and python3-gi (the default python3 lacks them).
   static let python = "/usr/bin/python3"
 
-  /// Runs a tool with its output in temporary files and waits without blocking a thread.
-  ///
-  /// Not `runTool`: Foundation's `Process` pipes are inherited by children that other tests
-  /// spawn at the same moment (a private `dbus-daemon`), so reading them to the end can wait for
-  /// that daemon to exit; and `Process` passes on the runner's blocked signals.
-  static func run(_ executable: String, _ arguments: [String]) async throws -> (
-    status: Int32, output: String, error: String
-  ) {
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-tool-\(UUID())")
-    let outputURL = base.appendingPathExtension("out")
-    let errorURL = base.appendingPathExtension("err")
-    defer {
-      try? FileManager.default.removeItem(at: outputURL)
-      try? FileManager.default.removeItem(at: errorURL)
-    }
-    let output = open(outputURL.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    let error = open(errorURL.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    defer {
-      close(output)
-      close(error)
-    }
-    guard output >= 0, error >= 0 else {
-      throw DBusError(.failed, "cannot create output files in \(base.path)")
-    }
-    let child = try ChildProcess(
-      executable: executable, arguments: arguments, environment: ProcessInfo.processInfo.environment,
-      standardOutput: .fileDescriptor(output), standardError: .fileDescriptor(error))
-    let status = await child.wait() ?? -1
-    let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return (
-      exitCode, try String(contentsOf: outputURL, encoding: .utf8),
-      try String(contentsOf: errorURL, encoding: .utf8)
-    )
-  }
-
   /// Runs `Peers/echo_client.py ADDRESS DESTINATION PATH ARGUMENTS...` and returns its output
   /// lines, failing with its standard error when it exits non-zero.
   static func client(
     _ address: String, _ destination: BusName, _ path: ObjectPath, _ arguments: String...
   ) async throws -> [String] {
-    let result = try await run(
+    let result = try await ExternalTool.run(
       python,
       [directory.appendingPathComponent("echo_client.py").path, address, destination.rawValue, path.rawValue]
         + arguments)

@@ -1,3 +1,4 @@
+import CabinTestKit
 import Foundation
 import IntentUnderstanding
 import SpeechRecognition
@@ -35,15 +36,18 @@ enum Support {
     return url
   }
 
-  /// Runs a tool and fails when it exits with an error.
-  static func run(_ tool: String, _ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments) failed"])
+  /// Runs a tool and fails, with what it printed on standard error, when it exits with an error.
+  static func run(_ tool: String, _ arguments: [String]) async throws {
+    let result = try await ExternalTool.run("/usr/bin/env", [tool] + arguments)
+    guard result.status == 0 else { throw ToolFailure(command: [tool] + arguments, result: result) }
+  }
+
+  /// A tool that exited with an error.
+  struct ToolFailure: Error, CustomStringConvertible {
+    var command: [String]
+    var result: ToolResult
+    var description: String {
+      "\(command.joined(separator: " ")) exited with \(result.status): \(result.error)"
     }
   }
 
@@ -51,10 +55,10 @@ enum Support {
   static func clip(
     _ text: String, voice: String = "en-us", speed: Int = 150, noise: String = "quiet", in directory: URL
   )
-    throws -> URL
+    async throws -> URL
   {
     let url = directory.appendingPathComponent("\(UUID().uuidString).wav")
-    try run(
+    try await run(
       packageRoot.appendingPathComponent("scripts/make-speech-fixtures.sh").path,
       [url.path, voice, String(speed), noise, text])
     return url

@@ -71,11 +71,11 @@ import Testing
     (["-r", "16000", "-c", "2", "-b", "16"], .unsupportedChannelCount(2)),
     (["-r", "16000", "-c", "1", "-b", "8"], .unsupportedBitDepth(8)),
   ])
-  func rejectsWrongFormatsFromSox(options: [String], expected: AudioFormatError.Problem) throws {
+  func rejectsWrongFormatsFromSox(options: [String], expected: AudioFormatError.Problem) async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let url = directory.appendingPathComponent("wrong.wav")
-    try Support.run("sox", ["-n"] + options + [url.path, "synth", "0.2", "sine", "440"])
+    try await Support.run("sox", ["-n"] + options + [url.path, "synth", "0.2", "sine", "440"])
     let error = #expect(throws: AudioFormatError.self) { try WAVFile.samples(contentsOf: url) }
     #expect(error?.problem == expected)
     #expect(error?.source == url.path)

@@ -8,8 +8,8 @@ struct ExecutableTests {
 
   @Test("the committed introspection XML equals what cabin-sim --print-introspection prints")
   func committedIntrospection() async throws {
-    let sim = buildDirectory.appendingPathComponent("cabin-sim").path
-    let result = try await runTool(sim, ["--print-introspection", "--config-dir", Self.config.path])
+    let sim = ExternalTool.built("cabin-sim")
+    let result = try await ExternalTool.run(sim, ["--print-introspection", "--config-dir", Self.config.path])
     #expect(result.status == 0, "\(result.error)")
     var printed: [String: String] = [:]
     var current: String?
@@ -38,8 +38,8 @@ struct ExecutableTests {
     try "name: broken\nduration: 60\ninitial:\n  Vehicle.Speed: fast\n".write(
       to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
-    let sim = buildDirectory.appendingPathComponent("cabin-sim").path
-    let result = try await runTool(
+    let sim = ExternalTool.built("cabin-sim")
+    let result = try await ExternalTool.run(
       sim, ["--scenario", file.path, "--config-dir", Self.config.path, "--bus", "unix:path=/nonexistent"])
     #expect(result.status != 0)
     #expect(result.error.contains("\(file.path):4"), "\(result.error)")

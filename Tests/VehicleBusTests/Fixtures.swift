@@ -78,47 +78,6 @@ func firstChange(
   }
 }
 
-/// Runs a command line tool and returns its exit status, standard output and standard error.
-///
-/// Output goes to temporary files and the wait polls, so neither a full pipe nor a blocked
-/// thread of the concurrency pool can stall the service under test.
-func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
-  async throws -> (status: Int32, output: String, error: String)
-{
-  let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-    "cabin-tool-\(UUID().uuidString)")
-  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  defer { try? FileManager.default.removeItem(at: directory) }
-  let outURL = directory.appendingPathComponent("out")
-  let errURL = directory.appendingPathComponent("err")
-  _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-  _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-  process.standardOutput = try FileHandle(forWritingTo: outURL)
-  process.standardError = try FileHandle(forWritingTo: errURL)
-  try process.run()
-  while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-  return (
-    process.terminationStatus, (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-    (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-  )
-}
-
-/// The build directory holding the test bundle and the executables (`.build/debug`).
-let buildDirectory: URL = {
-  var directory = Bundle.main.bundleURL
-  while directory.path != "/" {
-    if FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("cabin-sim").path) {
-      return directory
-    }
-    directory.deleteLastPathComponent()
-  }
-  return PrivateBus.packageRoot.appendingPathComponent(".build/debug")
-}()
-
 /// Runs `body` with a fresh vehicle service on a private bus, stopping both afterwards.
 func withVehicle<T: Sendable>(
   scenario: String? = "city-rain", rate: Double? = 1, autoplay: Bool = true,

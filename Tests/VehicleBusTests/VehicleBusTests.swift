@@ -1,4 +1,5 @@
 import CabinDBus
+import CabinTestKit
 import Foundation
 import Testing
 import VehicleBus
@@ -9,12 +10,12 @@ struct VehicleBusTests {
   @Test("busctl shows the VSS tree, and a branch's leaves as typed properties")
   func treeAndIntrospection() async throws {
     try await withVehicle { fixture in
-      let tree = try await runTool(
+      let tree = try await ExternalTool.run(
         "/usr/bin/busctl", ["--address", fixture.bus.address, "tree", "org.cabin.Vehicle1"])
       #expect(tree.status == 0, "\(tree.error)")
       #expect(tree.output.contains("/org/cabin/Vehicle/Cabin/HVAC/Station/Row1/Driver"))
       #expect(tree.output.contains("/org/cabin/Simulator"))
-      let object = try await runTool(
+      let object = try await ExternalTool.run(
         "/usr/bin/busctl",
         [
           "--address", fixture.bus.address, "introspect", "org.cabin.Vehicle1",
@@ -26,7 +27,7 @@ struct VehicleBusTests {
       #expect(temperature?.contains(" d ") == true)
       #expect(temperature?.contains("writable") == true)
       #expect(object.output.contains("org.cabin.Vehicle1.Cabin.HVAC.Station.Row1.Driver"))
-      let root = try await runTool(
+      let root = try await ExternalTool.run(
         "/usr/bin/busctl",
         ["--address", fixture.bus.address, "introspect", "org.cabin.Vehicle1", "/org/cabin/Vehicle"])
       #expect(root.output.contains("org.freedesktop.DBus.ObjectManager"))
@@ -39,7 +40,7 @@ struct VehicleBusTests {
   @Test("gdbus reads a property and sees it change")
   func gdbusReadsAndWatches() async throws {
     try await withVehicle(rate: 10) { fixture in
-      let read = try await runTool(
+      let read = try await ExternalTool.run(
         "/usr/bin/gdbus",
         [
           "call", "--address", fixture.bus.address, "-d", "org.cabin.Vehicle1", "-o", "/org/cabin/Vehicle",
@@ -49,7 +50,7 @@ struct VehicleBusTests {
       let expected = try await fixture.client.get("Vehicle.Speed")
       #expect(expected.status == .available)
       #expect(read.output.hasPrefix("(<"))
-      let monitor = try await runTool(
+      let monitor = try await ExternalTool.run(
         "/usr/bin/timeout",
         [
           "-s", "KILL", "2", "/usr/bin/gdbus", "monitor", "--address", fixture.bus.address, "--dest",
