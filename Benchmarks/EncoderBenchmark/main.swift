@@ -67,16 +67,16 @@ func runBenchmark(options: BenchmarkOptions) throws {
           ]
         })
   }
-  row("latency p50 (ms)", numpyP50, "<= 5 and <= 0.5x", { Measure.percentile($0.singleMs, 0.5) }) {
-    $0 <= 5 && $1 <= 0.5
-  }
-  row("latency p99 (ms)", numpyP99, "-", { Measure.percentile($0.singleMs, 0.99) }) { _, _ in nil }
-  row("throughput (utt/s)", numpyThroughput, ">= 400", digits: 0, { $0.throughput }) { value, _ in
-    value >= 400
-  }
-  row("peak RSS (MB)", numpyMB, "<= 120", digits: 1, { Double($0.peakRSSKiB) / 1024 }) { value, _ in
-    value <= 120
-  }
+  row(
+    "latency p50 (ms)", numpyP50, "<= 5 and <= 0.5x", { Measure.percentile($0.singleMs, 0.5) },
+    met: { $0 <= 5 && $1 <= 0.5 })
+  row("latency p99 (ms)", numpyP99, "-", { Measure.percentile($0.singleMs, 0.99) }, met: { _, _ in nil })
+  row(
+    "throughput (utt/s)", numpyThroughput, ">= 400", digits: 0, { $0.throughput },
+    met: { value, _ in value >= 400 })
+  row(
+    "peak RSS (MB)", numpyMB, "<= 120", digits: 1, { Double($0.peakRSSKiB) / 1024 },
+    met: { value, _ in value <= 120 })
   Table.print(rows)
 }
 

@@ -286,7 +286,9 @@ package enum Kernels {
     while index + 8 <= count {
       let va = rawA.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
       let vb = rawB.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-      lanes.addProduct(va, vb)
+      // Not `addProduct`: a fused multiply-add must be exact, and on the baseline x86-64 target
+      // (no FMA instructions) it becomes one libm `fmaf` call per lane.
+      lanes += va * vb
       index += 8
     }
     var sum = lanes.sum()
@@ -342,44 +344,17 @@ package enum Kernels {
     }
   }
 
-  /// In-place GELU in BERT's exact form, `0.5 x (1 + erf(x / √2))`.
+  /// In-place GELU in BERT's exact form, `0.5 x (1 + erf(x / √2))`, split across cores for
+  /// batches.
   static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    let inverseRoot2 = Float(0.5).squareRoot()
     parallelRanges(count, minimumPerThread: 64 * 1536) { range in
-      for index in range {
-        let value = x[index]
-        x[index] = 0.5 * value * (1 + erf(value * inverseRoot2))
-      }
+      cabin_gelu(x + range.lowerBound, range.count)
     }
-  }
-
-  // erf and its derivative on [0, 4] every 1/256, for cubic Hermite interpolation: the
-  // interpolation error (below 1e-11) is far under Float's rounding, and a lookup costs a fraction
-  // of libm's erff, which took about a tenth of the batched forward pass.
-  private static let erfSteps: Float = 256
-  private static let erfLimit: Float = 4
-  private static let erfTable: [(value: Float, slope: Float)] = (0...Int(erfLimit * erfSteps) + 1).map {
-    index in
-    let x = Double(index) / Double(erfSteps)
-    return (Float(Foundation.erf(x)), Float(2 / Double.pi.squareRoot() * exp(-x * x) / Double(erfSteps)))
   }
 
   /// The error function to Float precision (absolute error below 3e-7); ±1 beyond ±4, where
   /// erf differs from 1 by less than Float can represent.
-  package static func erf(_ x: Float) -> Float {
-    let magnitude = abs(x)
-    guard magnitude < erfLimit else { return x.isNaN ? x : (x < 0 ? -1 : 1) }
-    let scaled = magnitude * erfSteps
-    let index = Int(scaled)
-    let u = scaled - Float(index)
-    let low = erfTable[index]
-    let high = erfTable[index + 1]
-    let v = 1 - u
-    let result =
-      (1 + 2 * u) * v * v * low.value + u * v * v * low.slope + u * u * (3 - 2 * u) * high.value
-      - u * u * v * high.slope
-    return x < 0 ? -result : result
-  }
+  package static func erf(_ x: Float) -> Float { cabin_erf(x) }
 
   /// The mean of `rows` rows, scaled to unit length (all zeros stay zeros).
   static func meanPoolNormalized(_ x: UnsafePointer<Float>, rows: Int, width: Int) -> [Float] {

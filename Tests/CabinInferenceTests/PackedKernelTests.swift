@@ -1,4 +1,5 @@
 import CInferenceKernels
+import CabinTestKit
 import Testing
 
 /// The int8 and half-float linear kernels against the portable scalar kernel and an exact F32
@@ -33,7 +34,7 @@ struct PackedKernelTests {
     init(_ size: Case, format: cabin_weight_format, seed: UInt64) {
       self.size = size
       self.format = format
-      var random = SeededRandom(state: seed)
+      var random = SeededGenerator(seed: seed)
       input = random.values(size.rows * size.inFeatures, scale: 1)
       weight = random.values(size.outFeatures * size.inFeatures, scale: 0.05)
       // One all-zero output channel: its outputs are the bias (its int8 scale is 0).
@@ -121,7 +122,7 @@ struct HalfFloatTests {
 
   @Test("floats round to the nearest half, ties to even, as Swift's Float16 rounds")
   func roundsToNearestEven() {
-    var random = SeededRandom(state: 99)
+    var random = SeededGenerator(seed: 99)
     let samples = (0..<20000).map { _ in
       Float(sign: .plus, exponent: Int.random(in: -30...15, using: &random), significand: 1)
         * Float.random(in: -1...1, using: &random)

@@ -1,4 +1,5 @@
 import CabinInference
+import CabinTestKit
 import Foundation
 import Testing
 
@@ -103,7 +104,7 @@ struct SafetensorsFileTests {
   @Test("random corruption of the header never crashes the loader")
   func survivesRandomCorruption() throws {
     let data = try sample()
-    var random = SeededRandom(state: 99)
+    var random = SeededGenerator(seed: 99)
     var rejected = 0
     for _ in 0..<200 {
       var corrupt = data

@@ -1,4 +1,5 @@
 import CabinInference
+import CabinTestKit
 import Foundation
 
 /// Writes safetensors files for tests: F32 tensors, little-endian, JSON header padded to 8 bytes.
@@ -29,18 +30,8 @@ struct SafetensorsWriter {
   }
 }
 
-/// A reproducible pseudo-random source (SplitMix64) so tiny models are the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-  var state: UInt64
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+extension SeededGenerator {
+  /// `count` floats drawn uniformly from `-scale...scale`.
   mutating func values(_ count: Int, scale: Float = 0.5) -> [Float] {
     (0..<count).map { _ in Float.random(in: -scale...scale, using: &self) }
   }
@@ -61,7 +52,7 @@ struct TinyBert {
   var weights: [String: (shape: [Int], values: [Float])] = [:]
 
   init(seed: UInt64) {
-    var random = SeededRandom(state: seed)
+    var random = SeededGenerator(seed: seed)
     let h = configuration.hiddenSize
     let inner = configuration.intermediateSize
     func add(_ name: String, _ shape: [Int], scale: Float = 0.5) {

@@ -55,4 +55,11 @@ float cabin_half_to_float(uint16_t bits);
 /// Float to IEEE half-float bits, rounding to nearest even.
 uint16_t cabin_float_to_half(float value);
 
+/// The error function to float precision (absolute error below 3e-7), by cubic Hermite
+/// interpolation in a table; +-1 beyond +-4.
+float cabin_erf(float x);
+
+/// In-place GELU in BERT's exact form, 0.5 x (1 + erf(x / sqrt 2)).
+void cabin_gelu(float *x, size_t count);
+
 #endif
