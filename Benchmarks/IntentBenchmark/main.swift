@@ -1,17 +1,35 @@
+import CabinInference
 import Foundation
 import IntentUnderstanding
 
-// Grammar-path latency of `IntentUnderstander.understand` over typical commands, against a baseline
-// measured in the same run: the same utterances through a one-template grammar (the fixed cost of
-// normalising, segmenting and building a result).
-// Usage: cabin-bench-intents [Config/intents]
+#if canImport(Glibc)
+  import Glibc
+#endif
 
-let directory = URL(fileURLWithPath: CommandLine.arguments.dropFirst().first ?? "Config/intents")
-let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-  .filter { $0.pathExtension == "grammar" }
-  .sorted { $0.lastPathComponent < $1.lastPathComponent }
+// Latency of `IntentUnderstander.understand`, release build, each against a baseline measured in
+// the same run:
+// - the grammar path over typical commands, against the same utterances through a one-template
+//   grammar (the fixed cost of normalising, segmenting and building a result);
+// - the encoder path over indirect requests the grammar leaves to stage 2, against the sentence
+//   encoder alone on the same sentences (when the model is installed).
+// Usage: cabin-bench-intents [INTENTS_DIR [MODEL_DIR]]  (defaults: Config/intents, models/all-MiniLM-L6-v2)
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count <= 2, !arguments.contains(where: { $0.hasPrefix("-") }) else {
+  FileHandle.standardError.write(Data("usage: cabin-bench-intents [INTENTS_DIR [MODEL_DIR]]\n".utf8))
+  exit(2)
+}
+let directory = URL(fileURLWithPath: arguments.first ?? "Config/intents")
+let modelDirectory = URL(fileURLWithPath: arguments.dropFirst().first ?? "models/all-MiniLM-L6-v2")
+let grammar: Grammar
+do {
+  grammar = try Grammar(directory: directory)
+} catch {
+  FileHandle.standardError.write(Data("cabin-bench-intents: \(error)\n".utf8))
+  exit(1)
+}
 let full = try IntentUnderstander(
-  grammar: Grammar(contentsOf: files), configuration: .init(contacts: [Contact(name: "Anna Berg")]))
+  grammar: grammar, configuration: .init(contacts: [Contact(name: "Anna Berg")]))
 let baseline = try IntentUnderstander(grammar: Grammar(source: "intent media.pause\n  pause"))
 
 let utterances = [
@@ -24,18 +42,25 @@ let utterances = [
   "set the passenger side to 72 degrees fahrenheit", "find the nearest charging station on my route",
 ]
 
-func percentiles(_ understander: IntentUnderstander, rounds: Int) throws -> (p50: Double, p99: Double) {
+/// p50 and p99 in milliseconds of `body` over `texts`, `rounds` times.
+func percentiles(
+  _ texts: [String], rounds: Int, _ body: (String) throws -> Void
+) rethrows -> (p50: Double, p99: Double) {
   var samples: [Double] = []
-  samples.reserveCapacity(rounds * utterances.count)
+  samples.reserveCapacity(rounds * texts.count)
   for _ in 0..<rounds {
-    for text in utterances {
+    for text in texts {
       let start = DispatchTime.now().uptimeNanoseconds
-      _ = try understander.understand(text, speaker: .driver)
+      try body(text)
       samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
     }
   }
   samples.sort()
   return (samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)])
+}
+
+func percentiles(_ understander: IntentUnderstander, rounds: Int) throws -> (p50: Double, p99: Double) {
+  try percentiles(utterances, rounds: rounds) { _ = try understander.understand($0, speaker: .driver) }
 }
 
 _ = try percentiles(full, rounds: 5)
@@ -48,8 +73,49 @@ for text in utterances {
 let base = try percentiles(baseline, rounds: 50)
 let measured = try percentiles(full, rounds: 50)
 print(String(format: "baseline (one template): p50 %.3f ms, p99 %.3f ms", base.p50, base.p99))
-print(String(format: "full grammar:            p50 %.3f ms, p99 %.3f ms", measured.p50, measured.p99))
+print(
+  String(
+    format: "full grammar:            p50 %.3f ms, p99 %.3f ms  (target p99 <= 2 ms: %@)", measured.p50,
+    measured.p99, measured.p99 <= 2 ? "met" : "NOT met"))
 print(
   String(
     format: "ratio full/baseline:     p50 %.1fx, p99 %.1fx", measured.p50 / base.p50, measured.p99 / base.p99)
 )
+
+// The encoder path.
+guard FileManager.default.fileExists(atPath: modelDirectory.appendingPathComponent("model.safetensors").path)
+else {
+  print("encoder path: skipped, no model in \(modelDirectory.path) (make models installs it)")
+  exit(0)
+}
+let encoder = try SentenceEncoder(modelDirectory: modelDirectory, maxLength: 128)
+let withEncoder = try IntentUnderstander.load(
+  directory: directory, configuration: .init(contacts: [Contact(name: "Anna Berg")]), embedder: encoder)
+let indirect = [
+  "it's a bit stuffy in here", "my feet are cold", "I could use some tunes",
+  "how far can we go before we need to stop", "the sun is blinding me", "I need some fresh air",
+  "which band is playing right now", "tell me a joke about cats", "get me out of this traffic",
+  "is there somewhere to eat nearby",
+]
+let stageTwo = try indirect.filter { text in
+  try withEncoder.understand(text, speaker: .driver).intents.contains { $0.stage == .embedding }
+}
+guard !stageTwo.isEmpty else {
+  print("encoder path: none of the indirect requests reached stage 2")
+  exit(1)
+}
+let encoderAlone = try percentiles(stageTwo, rounds: 30) { _ = try encoder.embed([$0]) }
+let encoderPath = try percentiles(stageTwo, rounds: 30) {
+  _ = try withEncoder.understand($0, speaker: .driver)
+}
+print("encoder path over \(stageTwo.count) of \(indirect.count) indirect requests that reached stage 2:")
+print(
+  String(format: "baseline (encoder alone):  p50 %.3f ms, p99 %.3f ms", encoderAlone.p50, encoderAlone.p99))
+print(
+  String(
+    format: "grammar + encoder stage:   p50 %.3f ms, p99 %.3f ms  (target p99 <= 10 ms: %@)",
+    encoderPath.p50, encoderPath.p99, encoderPath.p99 <= 10 ? "met" : "NOT met"))
+print(
+  String(
+    format: "ratio to encoder alone:    p50 %.2fx, p99 %.2fx", encoderPath.p50 / encoderAlone.p50,
+    encoderPath.p99 / encoderAlone.p99))

@@ -64,6 +64,20 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
     public var count: Int
   }
 
+  /// A sentence whose first intent was not acceptable.
+  public struct Mistake: Sendable, Codable, Equatable {
+    /// The sentence.
+    public var text: String
+    /// The acceptable intents, joined with `|`.
+    public var expected: String
+    /// The intent produced instead.
+    public var predicted: String
+    /// The stage that produced it.
+    public var stage: String
+    /// Its confidence.
+    public var confidence: Double
+  }
+
   /// Sentences scored.
   public var total: Int
   /// In-scope sentences.
@@ -82,6 +96,8 @@ public struct EvaluationReport: Sendable, Codable, Equatable {
   public var confusions: [Confusion]
   /// How many first intents each stage produced.
   public var byStage: [String: Int]
+  /// Every wrong answer, in the order of the cases.
+  public var mistakes: [Mistake]
 
   /// Share of in-scope sentences whose first intent was acceptable.
   public var inScopeAccuracy: Double { ratio(inScopeCorrect, inScopeTotal) }
@@ -153,7 +169,7 @@ public enum IntentEvaluation {
   ) throws -> EvaluationReport {
     var report = EvaluationReport(
       total: cases.count, inScopeTotal: 0, inScopeCorrect: 0, outOfScopeTotal: 0, predictedNone: 0,
-      outOfScopeCorrect: 0, bySource: [], confusions: [], byStage: [:])
+      outOfScopeCorrect: 0, bySource: [], confusions: [], byStage: [:], mistakes: [])
     var sources: [String: (total: Int, correct: Int)] = [:]
     var confusions: [String: EvaluationReport.Confusion] = [:]
     for item in cases {
@@ -175,6 +191,10 @@ public enum IntentEvaluation {
         sources[item.source, default: (0, 0)].correct += 1
       } else {
         let expected = item.accept.joined(separator: "|")
+        report.mistakes.append(
+          .init(
+            text: item.text, expected: expected, predicted: predicted, stage: first?.stage.rawValue ?? "none",
+            confidence: first?.confidence ?? 0))
         confusions[
           expected + ">" + predicted, default: .init(expected: expected, predicted: predicted, count: 0)
         ]

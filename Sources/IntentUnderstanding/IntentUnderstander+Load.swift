@@ -23,10 +23,13 @@ extension IntentUnderstander {
   /// Builds the understander from an intents configuration directory (`Config/intents/`).
   ///
   /// Reads `*.grammar`; with an embedder, also reads `examples.txt` and trains stage 2 on those
-  /// examples together with `Grammar.sampleSentences()`.
+  /// examples together with `Grammar.sampleSentences()`. Stage 2's `none` threshold is, in order:
+  /// `noneThreshold` when given, `noneThreshold` in `classifier.json` when that file exists (tuned
+  /// for the MiniLM encoder with `scripts/tune-none-threshold.sh` on the project's validation set),
+  /// else the leave-one-out calibration over the examples.
   public static func load(
     directory: URL, configuration: Configuration = Configuration(), embedder: (any SentenceEmbedder)? = nil,
-    catalog: IntentCatalog = .v1
+    catalog: IntentCatalog = .v1, noneThreshold: Float? = nil
   ) throws -> IntentUnderstander {
     let grammar = try Grammar(directory: directory, catalog: catalog)
     var classifier: NearestNeighbourClassifier?
@@ -34,9 +37,33 @@ extension IntentUnderstander {
       let examples = try IntentExample.load(
         contentsOf: directory.appendingPathComponent("examples.txt"), catalog: catalog)
       classifier = try NearestNeighbourClassifier(
-        examples: examples + grammar.sampleSentences(), embedder: embedder)
+        examples: examples + grammar.sampleSentences(), embedder: embedder,
+        noneThreshold: noneThreshold ?? ClassifierSettings.load(directory: directory)?.noneThreshold)
     }
     return try IntentUnderstander(
       grammar: grammar, configuration: configuration, catalog: catalog, classifier: classifier)
+  }
+}
+
+/// Stage 2 settings tuned for the shipped encoder: `classifier.json` next to the examples.
+struct ClassifierSettings: Decodable {
+  /// The cosine similarity below which stage 2 answers `none`.
+  var noneThreshold: Float
+
+  /// The settings in `directory/classifier.json`, or `nil` when there is no such file.
+  static func load(directory: URL) throws -> ClassifierSettings? {
+    let url = directory.appendingPathComponent("classifier.json")
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    let settings: ClassifierSettings
+    do {
+      settings = try JSONDecoder().decode(ClassifierSettings.self, from: Data(contentsOf: url))
+    } catch {
+      throw GrammarError(
+        file: url.lastPathComponent, line: 0, message: "expected {\"noneThreshold\": NUMBER} (\(error))")
+    }
+    guard (0..<1).contains(settings.noneThreshold) else {
+      throw GrammarError(file: url.lastPathComponent, line: 0, message: "noneThreshold must be in 0..<1")
+    }
+    return settings
   }
 }

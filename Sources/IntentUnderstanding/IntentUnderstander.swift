@@ -38,6 +38,9 @@ public struct IntentUnderstander: Sendable {
   private let matcher: GrammarMatcher
   private let classifier: NearestNeighbourClassifier?
 
+  /// Stage 2's `none` threshold (cosine similarity), or `nil` without stage 2.
+  public var noneThreshold: Float? { classifier?.noneThreshold }
+
   private static let conjunctions: Set<String> = ["and", "then", "also", "plus"]
   private static let conjunctionInTextCost = 0.3
 

@@ -1,7 +1,6 @@
 public import CabinInference
 public import Foundation
 
-
 /// A sentence the project wrote for an intent (or for `none`), used by stage 2.
 public struct IntentExample: Sendable, Codable, Equatable {
   /// The catalog intent, or `none` for an out-of-scope example.

@@ -28,6 +28,24 @@ import Testing
     #expect(referenced.subtracting(defined).subtracting(["<VOID>"]).isEmpty)
   }
 
+  /// Regression: the speech grammar was reported to hold `<number> = <number>;`, a rule naming only
+  /// itself. pocketsphinx keeps the first definition of a name and such a rule matches nothing, so every
+  /// number slot could be skipped ("set the temperature to degree on the"); SpeechRecognition carried
+  /// a text repair for it. No generated rule may refer to itself.
+  @Test func noRuleRefersToItself() throws {
+    for contacts in [[], Support.contacts] {
+      let speech = JSGFGenerator.generate(try Support.grammar(), contacts: contacts)
+      for line in speech.text.split(separator: "\n") where line.hasPrefix("<") {
+        let parts = line.split(separator: "=", maxSplits: 1)
+        try #require(parts.count == 2, "\(line)")
+        let name = parts[0].trimmingCharacters(in: .whitespaces)
+        #expect(!parts[1].contains(name), "\(line)")
+      }
+      #expect(speech.text.contains("<slot_number> = <number>;"))
+      #expect(speech.text.contains("\n<number> = (zero | "))
+    }
+  }
+
   @Test func wordsAreLowerCaseWithoutPunctuationAndOpenSlotsAreLeftOutAndMarked() throws {
     let speech = JSGFGenerator.generate(try Support.grammar(), contacts: Support.contacts)
     #expect(speech.words.allSatisfy { $0.allSatisfy { $0.isASCII && $0.isLowercase && $0.isLetter } })

@@ -9,6 +9,14 @@ enum Support {
   static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
     "Fixtures")
   static let devSet = packageRoot.appendingPathComponent("../shared/data/intents/dev.jsonl").standardized
+  static let validationSet = fixtures.appendingPathComponent("validation.jsonl")
+  /// The installed all-MiniLM-L6-v2 (`CABIN_MODEL_DIR` or `models/`), as the encoder tests use it.
+  static let encoderDirectory =
+    ProcessInfo.processInfo.environment["CABIN_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
+    ?? packageRoot.appendingPathComponent("models/all-MiniLM-L6-v2")
+  static var hasEncoder: Bool {
+    FileManager.default.fileExists(atPath: encoderDirectory.appendingPathComponent("model.safetensors").path)
+  }
 
   static let contacts = [
     Contact(name: "Anna Berg", aliases: ["anna"]),

@@ -51,6 +51,24 @@ import Testing
     #expect(less.intents.map(\.name) == ["volume.down"])
   }
 
+  /// Regression: "two degrees warmer on my side" was read as an absolute `climate.set_temperature`
+  /// of 2 °C; an amount with a direction is a relative change, for the zone named.
+  @Test func anAmountWithADirectionAndAZoneIsARelativeChange() throws {
+    let cases: [(text: String, speaker: Zone, amount: Double, direction: String, zone: Zone)] = [
+      ("three degrees warmer on my side", .passenger, 3, "warmer", .passenger),
+      ("one degree cooler for the passenger", .driver, 1, "cooler", .passenger),
+      ("make my side two degrees colder", .rearLeft, 2, "cooler", .rearLeft),
+      ("the rear four degrees hotter", .driver, 4, "warmer", .rear),
+    ]
+    for item in cases {
+      let result = try understander.understand(item.text, speaker: item.speaker)
+      #expect(result.intents.map(\.name) == ["climate.adjust_temperature"], "\(item.text)")
+      #expect(result.intents.first?.slots["amount"] == .temperature(value: item.amount, unit: .celsius))
+      #expect(result.intents.first?.slots["direction"] == .choice(item.direction), "\(item.text)")
+      #expect(result.intents.first?.zone == item.zone, "\(item.text)")
+    }
+  }
+
   @Test func aFollowUpWithNothingToFollowIsOutOfScope() throws {
     #expect(try understander.understand("and the passenger side too").isOutOfScope)
     #expect(try understander.understand("a bit more").isOutOfScope)
