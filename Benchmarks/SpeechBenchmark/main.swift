@@ -1,39 +1,82 @@
-// Evaluates the speech recogniser on synthetic speech (espeak-ng voices and speeds, sox car noise):
-// command intents through the JSGF grammar against the general language model alone (baseline),
-// wake-phrase detection per keyphrase threshold, false alarms over other speech, real-time factor.
-// Usage: cabin-eval-speech [PACKAGE_ROOT] (default: the package this file is in).
+// Evaluates the speech recogniser on synthetic speech (espeak-ng voices and speeds, sox road noise at
+// set SNRs): command intents through the JSGF grammar against the general language model alone
+// (baseline) and the previous defaults, wake-phrase detection and false alarms over other speech,
+// real-time factor, memory.
+//
+// Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
+// tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
+// Usage: cabin-eval-speech [--set evaluation|tuning] [--keep-audio DIR] [PACKAGE_ROOT]
+import CabinTestKit
 import Foundation
 import IntentUnderstanding
 import SpeechRecognition
 
+struct SpeechSet {
+  var name: String
+  var voices: [String]
+  var speeds: [Int]
+  var signalToNoise: [Int]
+  var noiseSeeds: Range<Int>
+  var sentenceSeed: UInt64
+  var commandCount: Int
+  var wakeCount: Int
+  var otherSpeechFile: String
+  var minimumOtherSeconds: Double
+}
+
+let evaluationSet = SpeechSet(
+  name: "evaluation", voices: ["en-us", "en-gb", "en-us+f3", "en-us+m7", "en-gb-x-rp+f4"],
+  speeds: [130, 150, 165, 185], signalToNoise: [5, 10, 15, 20], noiseSeeds: 0..<500, sentenceSeed: 2026,
+  commandCount: 120, wakeCount: 40, otherSpeechFile: "other-speech-evaluation.txt", minimumOtherSeconds: 630)
+let tuningSet = SpeechSet(
+  name: "tuning", voices: ["en-us+m3", "en-us+f2", "en-gb+m1", "en-gb-scotland"], speeds: [140, 160, 175],
+  signalToNoise: [7, 12, 18], noiseSeeds: 500..<1_000, sentenceSeed: 7, commandCount: 80, wakeCount: 30,
+  otherSpeechFile: "other-speech-tuning.txt", minimumOtherSeconds: 400)
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+@MainActor func option(_ name: String) -> String? {
+  guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+  defer { arguments.removeSubrange(index...index + 1) }
+  return arguments[index + 1]
+}
+let setName = option("--set") ?? "evaluation"
+let keepAudio = option("--keep-audio").map { URL(fileURLWithPath: $0) }
+guard let set = [evaluationSet, tuningSet].first(where: { $0.name == setName }) else {
+  FileHandle.standardError.write(Data("cabin-eval-speech: --set must be evaluation or tuning\n".utf8))
+  exit(2)
+}
 let root =
-  CommandLine.arguments.dropFirst().first.map { URL(fileURLWithPath: $0) }
+  arguments.first.map { URL(fileURLWithPath: $0) }
   ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent()
-let voices = ["en-us", "en-us+m3", "en-us+f2", "en-gb", "en-us+m7"]
-let speeds = [130, 150, 165, 180]
-let commandCount = 80
-let wakeCount = 30
-let falseAlarmSeconds = 600.0
-let thresholds = [1e-10, 1e-20, 1e-30, 1e-40]
 let contacts = [
   Contact(name: "Anna Berg", aliases: ["anna"]), Contact(name: "Mom", aliases: ["mum"]),
   Contact(name: "Jonas Weber"),
 ]
 
-let work = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-eval-speech-\(getpid())")
+let work =
+  keepAudio ?? FileManager.default.temporaryDirectory.appendingPathComponent("cabin-eval-speech-\(getpid())")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: work) }
+defer { if keepAudio == nil { try? FileManager.default.removeItem(at: work) } }
+var manifest: [String] = []
 
-func synthesize(_ text: String, voice: String, speed: Int, noise: String = "car") throws -> [Int16] {
-  let out = work.appendingPathComponent(UUID().uuidString + ".wav")
-  let process = Process()
-  process.executableURL = root.appendingPathComponent("scripts/make-speech-fixtures.sh")
-  process.arguments = [out.path, voice, String(speed), noise, text]
-  try process.run()
-  process.waitUntilExit()
-  guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: ["text": text]) }
-  defer { try? FileManager.default.removeItem(at: out) }
+var noiseGenerator = SeededGenerator(seed: set.sentenceSeed &* 31)
+
+@MainActor func synthesize(_ text: String, voice: String, speed: Int) async throws -> [Int16] {
+  let snr = set.signalToNoise.randomElement(using: &noiseGenerator) ?? 10
+  let seed = Int.random(in: set.noiseSeeds, using: &noiseGenerator)
+  let noise = "car:\(snr):\(seed)"
+  let out = work.appendingPathComponent(String(format: "%04d.wav", manifest.count))
+  let result = try await ExternalTool.run(
+    root.appendingPathComponent("scripts/make-speech-fixtures.sh").path,
+    [out.path, voice, String(speed), noise, text])
+  guard result.status == 0 else {
+    FileHandle.standardError.write(
+      Data("cabin-eval-speech: synthesis failed for '\(text)': \(result.error)\n".utf8))
+    exit(1)
+  }
+  manifest.append("\(out.lastPathComponent)\t\(voice)\t\(speed)\t\(noise)\t\(text)")
+  defer { if keepAudio == nil { try? FileManager.default.removeItem(at: out) } }
   return try WAVFile.samples(contentsOf: out)
 }
 
@@ -51,12 +94,20 @@ func wordErrors(_ hypothesis: String, _ reference: String) -> Int {
   return previous[hyp.count]
 }
 
-func intentNames(_ understander: IntentUnderstander, _ text: String) throws -> [String] {
-  try understander.understand(text).intents.map(\.name)
-}
-
 func seconds(_ duration: Duration) -> Double {
   Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+}
+
+/// Resident memory of this process in MB, from /proc/self/status.
+func residentMegabytes() -> Double {
+  let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+  let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+  return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+}
+
+func loadAverage() -> String {
+  ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3)
+    .joined(separator: " ")
 }
 
 let grammarFiles = try FileManager.default.contentsOfDirectory(
@@ -68,102 +119,195 @@ let understander = try IntentUnderstander(grammar: grammar, configuration: .init
 let defaults = SpeechRecognizer.Configuration()
 let vocabulary = try SpeechRecognizer.vocabulary(ofDictionary: defaults.dictionary)
 let speechGrammar = JSGFGenerator.generate(grammar, contacts: contacts, vocabulary: vocabulary)
-
-let clock = ContinuousClock()
-let startup = clock.now
-let recognizer = try SpeechRecognizer(configuration: .init(commandGrammar: speechGrammar.text))
-let startupSeconds = seconds(clock.now - startup)
-// Loads the language model now, so its load time is reported apart from decoding.
-let languageModelLoad = clock.now
-_ = try recognizer.recognize(samples: synthesize("hello", voice: "en-us", speed: 150), mode: .freeText)
-let languageModelSeconds = seconds(clock.now - languageModelLoad)
-
-// Sentences the grammar can say, whose text alone already gives the expected intent.
-var candidates: [IntentExample] = []
-for example in grammar.sampleSentences() {
-  let words = example.text.split(separator: " ").map(String.init)
-  guard words.allSatisfy(speechGrammar.words.contains),
-    try intentNames(understander, example.text) == [example.intent]
-  else { continue }
-  candidates.append(example)
+if keepAudio != nil {
+  try speechGrammar.text.write(
+    to: work.appendingPathComponent("command.jsgf"), atomically: true, encoding: .utf8)
 }
-let step = max(1, candidates.count / commandCount)
-let commands = Array(
-  stride(from: 0, to: candidates.count, by: step).map { candidates[$0] }.prefix(commandCount))
-print(
-  "commands: \(commands.count) of \(candidates.count) grammar sentences, \(Set(commands.map(\.intent)).count) intents"
-)
 
-struct Score {
+// Command sentences: templates expanded at random (alternatives, optional parts, list entries, slot
+// values), kept when the grammar can say every word and the text alone gives the template's intent.
+let slotFills: [BuiltinSlotKind: [String]] = [
+  .number: ["three", "five", "twelve", "forty"],
+  .temperature: ["twenty one degrees", "nineteen degrees", "seventy two degrees", "twenty two"],
+  .percent: ["fifty percent", "thirty percent", "half", "eighty percent"],
+  .level: ["two", "three", "high", "low", "max"],
+  .duration: ["ten minutes", "an hour", "half an hour", "twenty minutes"],
+  .frequency: ["ninety eight point five", "one hundred and one point one", "eighty nine point three"],
+  .contact: ["anna", "mom", "jonas weber", "anna berg"],
+  .phone: ["five five five one two three four", "zero one seven two four four"],
+  .clock: ["seven thirty", "half past six", "noon", "eight pm"],
+]
+@MainActor func expand(_ nodes: [TemplateNode], _ generator: inout SeededGenerator) -> [String]? {
+  var words: [String] = []
+  for node in nodes {
+    switch node {
+    case .word(let word): words.append(word)
+    case .slot(_, let kind):
+      if let list = grammar.lists[kind] {
+        guard let entry = list.entries.randomElement(using: &generator),
+          let phrase = entry.phrases.randomElement(using: &generator),
+          let expanded = expand(phrase, &generator)
+        else { return nil }
+        words += expanded
+      } else {
+        guard let builtin = BuiltinSlotKind(rawValue: kind),
+          let fill = slotFills[builtin]?.randomElement(using: &generator)
+        else { return nil }
+        words.append(fill)
+      }
+    case .group(let alternatives, let optional):
+      if optional, Bool.random(using: &generator) { continue }
+      guard let chosen = alternatives.randomElement(using: &generator),
+        let expanded = expand(chosen, &generator)
+      else { return nil }
+      words += expanded
+    }
+  }
+  return words
+}
+@MainActor func commandSentences(seed: UInt64, count: Int, excluding: Set<String>) throws -> [IntentExample] {
+  var generator = SeededGenerator(seed: seed)
+  let templates = grammar.templates.filter { !$0.intent.hasPrefix("followup.") }
+  var chosen: [IntentExample] = []
+  var seen = excluding
+  var attempts = 0
+  while chosen.count < count, attempts < count * 50 {
+    attempts += 1
+    guard let template = templates.randomElement(using: &generator),
+      let words = expand(template.nodes, &generator)
+    else { continue }
+    let text = words.joined(separator: " ").split(separator: " ").joined(separator: " ")
+    guard text.split(separator: " ").allSatisfy({ speechGrammar.words.contains(String($0)) }),
+      seen.insert(text).inserted,
+      try understander.understand(text).intents.map(\.name) == [template.intent]
+    else { continue }
+    chosen.append(IntentExample(intent: template.intent, text: text))
+  }
+  return chosen
+}
+// The tuning sentences are drawn first and never repeated in the evaluation set.
+let tuningCommands = try commandSentences(
+  seed: tuningSet.sentenceSeed, count: tuningSet.commandCount, excluding: [])
+let commands =
+  set.name == tuningSet.name
+  ? tuningCommands
+  : try commandSentences(
+    seed: evaluationSet.sentenceSeed, count: evaluationSet.commandCount,
+    excluding: Set(tuningCommands.map(\.text)))
+
+print(
+  "set: \(set.name.uppercased())\(set.name == "evaluation" ? " (reported; defaults were tuned on the separate tuning set)" : " (the defaults were chosen on this set)")"
+)
+print(
+  "  voices \(set.voices.joined(separator: ", ")); speeds \(set.speeds.map(String.init).joined(separator: ", ")) wpm"
+)
+print(
+  "  road noise at SNR \(set.signalToNoise.map(String.init).joined(separator: ", ")) dB, noise seeds \(set.noiseSeeds)"
+)
+print("  commands: \(commands.count) sentences over \(Set(commands.map(\.intent)).count) intents")
+print("  load average at start: \(loadAverage())")
+
+var voiceIndex = 0
+@MainActor func nextVoice() -> (String, Int) {
+  defer { voiceIndex += 1 }
+  return (
+    set.voices[voiceIndex % set.voices.count], set.speeds[(voiceIndex / set.voices.count) % set.speeds.count]
+  )
+}
+var commandClips: [[Int16]] = []
+for example in commands {
+  let (voice, speed) = nextVoice()
+  commandClips.append(try await synthesize(example.text, voice: voice, speed: speed))
+}
+var wakeClips: [[Int16]] = []
+for index in 0..<set.wakeCount {
+  let (voice, speed) = nextVoice()
+  // Every third clip is the phrase alone: a count prime to the number of voices, so each voice says both.
+  let text = index % 3 == 0 ? "hey cabin" : "hey cabin, " + commands[index % commands.count].text
+  wakeClips.append(try await synthesize(text, voice: voice, speed: speed))
+}
+let paragraphs = try String(
+  contentsOf: root.appendingPathComponent("Benchmarks/SpeechBenchmark/Speech/\(set.otherSpeechFile)"),
+  encoding: .utf8
+)
+.components(separatedBy: "\n\n").map {
+  $0.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: " ")
+}
+.filter { !$0.isEmpty }
+var otherSpeech: [[Int16]] = []
+var otherSeconds = 0.0
+while otherSeconds < set.minimumOtherSeconds {
+  let (voice, speed) = nextVoice()
+  let samples = try await synthesize(
+    paragraphs[otherSpeech.count % paragraphs.count], voice: voice, speed: speed)
+  otherSpeech.append(samples)
+  otherSeconds += Double(samples.count) / Double(WAVFile.sampleRate)
+}
+if let keepAudio {
+  try (manifest.joined(separator: "\n") + "\n").write(
+    to: keepAudio.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
+}
+
+// MARK: Commands
+
+struct CommandScore {
   var correct = 0
   var errors = 0
   var words = 0
   var audio = 0.0
   var processing = 0.0
+  var fallbacks = 0
+  var misses: [String] = []
+  var memory = 0.0
+  var startup = 0.0
 }
-var grammarScore = Score()
-var baselineScore = Score()
-var fallbacks = 0
-var misses: [String] = []
-for (index, example) in commands.enumerated() {
-  let samples = try synthesize(
-    example.text, voice: voices[index % voices.count], speed: speeds[(index / voices.count) % speeds.count])
-  let reference = example.text
-  for mode in [RecognitionMode.automatic, .freeText] {
+@MainActor func scoreCommands(_ configuration: SpeechRecognizer.Configuration, mode: RecognitionMode) throws
+  -> CommandScore
+{
+  let clock = ContinuousClock()
+  let memoryBefore = residentMegabytes()
+  let started = clock.now
+  let recognizer = try SpeechRecognizer(configuration: configuration)
+  var score = CommandScore(startup: seconds(clock.now - started))
+  for (example, samples) in zip(commands, commandClips) {
     let transcript = try recognizer.recognize(samples: samples, mode: mode)
-    let right = try intentNames(understander, transcript.text) == [example.intent]
-    let errors = wordErrors(transcript.text, reference)
-    let words = reference.split(separator: " ").count
-    if mode == .automatic {
-      if transcript.search == .freeText { fallbacks += 1 }
-      if !right { misses.append("\(example.intent): '\(reference)' heard '\(transcript.text)'") }
-    }
-    func add(_ score: inout Score) {
-      score.correct += right ? 1 : 0
-      score.errors += errors
-      score.words += words
-      score.audio += transcript.audioDuration
-      score.processing += transcript.processingTime
-    }
-    if mode == .automatic { add(&grammarScore) } else { add(&baselineScore) }
+    let right = try understander.understand(transcript.text).intents.map(\.name) == [example.intent]
+    score.correct += right ? 1 : 0
+    score.errors += wordErrors(transcript.text, example.text)
+    score.words += example.text.split(separator: " ").count
+    score.audio += transcript.audioDuration
+    score.processing += transcript.processingTime
+    if mode == .automatic, transcript.search == .freeText { score.fallbacks += 1 }
+    if !right { score.misses.append("\(example.intent): '\(example.text)' heard '\(transcript.text)'") }
   }
+  score.memory = residentMegabytes() - memoryBefore
+  return score
 }
 
-// Wake phrase: clips of "hey cabin" (alone or before a command), and long other speech.
-var wakeClips: [[Int16]] = []
-for index in 0..<wakeCount {
-  let text = index % 2 == 0 ? "hey cabin" : "hey cabin, " + commands[index % commands.count].text
-  wakeClips.append(
-    try synthesize(text, voice: voices[index % voices.count], speed: speeds[(index / 2) % speeds.count]))
-}
-let otherSentences = try String(
-  contentsOf: root.appendingPathComponent("Config/intents/examples.txt"), encoding: .utf8
-)
-.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { $0.trimmingCharacters(in: .whitespaces) }
-.filter { !$0.contains("cabin") && !$0.contains("hey") }
-var otherSpeech: [[Int16]] = []
-var otherSeconds = 0.0
-var part = 0
-while otherSeconds < falseAlarmSeconds {
-  let slice = otherSentences.enumerated().filter { $0.offset % 4 == part % 4 }.map(\.element)
-  let samples = try synthesize(
-    slice.joined(separator: ". "), voice: voices[part % voices.count], speed: speeds[part % speeds.count])
-  otherSpeech.append(samples)
-  otherSeconds += Double(samples.count) / Double(WAVFile.sampleRate)
-  part += 1
-}
+let previousDefaults = SpeechRecognizer.Configuration(
+  commandGrammar: speechGrammar.text, keyphraseThreshold: 1e-20, grammarLanguageWeight: 4,
+  grammarWordInsertionPenalty: 0.01, grammarSilenceProbability: 0.1, wakePronunciations: [],
+  grammarBeam: 1e-48, grammarWordBeam: 7e-29, grammarPhoneBeam: 1e-48)
+// Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
+let tuned = try scoreCommands(.init(commandGrammar: speechGrammar.text), mode: .automatic)
+let previous = try scoreCommands(previousDefaults, mode: .automatic)
+let baseline = try scoreCommands(.init(), mode: .freeText)
+
+// MARK: Wake phrase
 
 struct WakeScore {
-  var threshold: Double
+  var label: String
   var found = 0
   var falseAlarms = 0
   var audio = 0.0
   var processing = 0.0
 }
-var wakeScores: [WakeScore] = []
-for threshold in thresholds {
-  let spotter = try SpeechRecognizer(configuration: .init(languageModel: nil, keyphraseThreshold: threshold))
-  var score = WakeScore(threshold: threshold)
+@MainActor func scoreWake(_ label: String, _ configuration: SpeechRecognizer.Configuration) throws
+  -> WakeScore
+{
+  let clock = ContinuousClock()
+  let spotter = try SpeechRecognizer(configuration: configuration)
+  var score = WakeScore(label: label)
   for (index, clip) in (wakeClips + otherSpeech).enumerated() {
     let started = clock.now
     let hits = try spotter.spotWakeWord(samples: clip)
@@ -175,49 +319,68 @@ for threshold in thresholds {
       score.falseAlarms += hits.count
     }
   }
-  wakeScores.append(score)
+  return score
 }
+var wakeScores = [
+  try scoreWake("defaults", .init(languageModel: nil)),
+  try scoreWake(
+    "previous defaults", .init(languageModel: nil, keyphraseThreshold: 1e-20, wakePronunciations: [])),
+]
+for threshold in [1e-20, 1e-30, 1e-35] where threshold != defaults.keyphraseThreshold {
+  wakeScores.append(
+    try scoreWake(
+      String(format: "threshold %.0e", threshold), .init(languageModel: nil, keyphraseThreshold: threshold)))
+}
+
+// MARK: Report
 
 func percent(_ part: Int, _ whole: Int) -> String {
   String(format: "%5.1f%%", 100 * Double(part) / Double(max(whole, 1)))
 }
-let chosen = wakeScores.first { $0.threshold == defaults.keyphraseThreshold } ?? wakeScores[0]
-let grammarRTF = grammarScore.processing / grammarScore.audio
-let baselineRTF = baselineScore.processing / baselineScore.audio
+@MainActor func perTenMinutes(_ count: Int) -> String {
+  String(format: "%.2f", Double(count) * 600 / otherSeconds)
+}
 print("")
-print("misrecognised commands (\(misses.count)):")
-for miss in misses { print("  \(miss)") }
+print("misrecognised commands with the defaults (\(tuned.misses.count)):")
+for miss in tuned.misses { print("  \(miss)") }
 print("")
 print(
-  "wake threshold | found (of \(wakeCount)) | false alarms in \(String(format: "%.0f", otherSeconds)) s | RTF"
+  "wake phrase                  | found (of \(set.wakeCount)) | false alarms in \(String(format: "%.0f", otherSeconds)) s | per 10 min | RTF"
 )
 for score in wakeScores {
   print(
-    String(
-      format: "%14.0e | %5d %@ | %6d | %.3f", score.threshold, score.found, percent(score.found, wakeCount),
-      score.falseAlarms, score.processing / score.audio))
+    score.label.padding(toLength: 28, withPad: " ", startingAt: 0)
+      + String(
+        format: " | %3d %@     | %4d                 | %@ | %.3f", score.found,
+        percent(score.found, set.wakeCount),
+        score.falseAlarms,
+        perTenMinutes(score.falseAlarms).padding(toLength: 10, withPad: " ", startingAt: 0),
+        score.processing / score.audio))
 }
+let wake = wakeScores[0]
+let wakeBefore = wakeScores[1]
+func row(_ name: String, _ values: [String], _ target: String) {
+  print(
+    ([name.padding(toLength: 26, withPad: " ", startingAt: 0)]
+      + values.map { $0.padding(toLength: 17, withPad: " ", startingAt: 0) }
+      + [target]).joined(separator: " | "))
+}
+func rtf(_ score: CommandScore) -> String { String(format: "%.3f", score.processing / score.audio) }
 print("")
-print("measure                          | JSGF + fallback | LM only (baseline) | ratio  | target")
-print(
-  "intent accuracy                  | \(percent(grammarScore.correct, commands.count))          | \(percent(baselineScore.correct, commands.count))             | "
-    + String(format: "%5.2fx", Double(grammarScore.correct) / Double(max(baselineScore.correct, 1)))
-    + " | >= 95%")
-print(
-  "word error rate                  | \(percent(grammarScore.errors, grammarScore.words))          | \(percent(baselineScore.errors, baselineScore.words))             | "
-    + String(format: "%5.2fx", Double(grammarScore.errors) / Double(max(baselineScore.errors, 1))) + " |")
-print(
-  String(
-    format: "real-time factor                 | %.3f           | %.3f              | %5.2fx | <= 0.1",
-    grammarRTF, baselineRTF, grammarRTF / baselineRTF))
-print("fallbacks to LM                  | \(fallbacks) of \(commands.count)")
-print(
-  "wake found (threshold \(String(format: "%.0e", chosen.threshold)))     | \(percent(chosen.found, wakeCount))          |                    |        | >= 90%"
+row("measure", ["defaults", "previous defaults", "LM only (baseline)"], "target")
+row("intent accuracy", [tuned, previous, baseline].map { percent($0.correct, commands.count) }, ">= 95%")
+row("word error rate", [tuned, previous, baseline].map { percent($0.errors, $0.words) }, "")
+row("real-time factor", [tuned, previous, baseline].map(rtf), "<= 0.1")
+row("fallbacks to LM", [tuned, previous].map { "\($0.fallbacks) of \(commands.count)" } + ["-"], "")
+row("memory growth (MB)", [tuned, previous, baseline].map { String(format: "%.0f", $0.memory) }, "")
+row("recogniser start-up (s)", [tuned, previous, baseline].map { String(format: "%.2f", $0.startup) }, "")
+row(
+  "wake found", [percent(wake.found, set.wakeCount), percent(wakeBefore.found, set.wakeCount), "-"], ">= 90%")
+row(
+  "wake false alarms / 10 min",
+  [perTenMinutes(wake.falseAlarms), perTenMinutes(wakeBefore.falseAlarms), "-"],
+  "0 (over \(String(format: "%.0f", otherSeconds)) s)")
+row(
+  "wake-spotting RTF", [wake, wakeBefore].map { String(format: "%.3f", $0.processing / $0.audio) } + ["-"], ""
 )
-print(
-  "wake false alarms / \(String(format: "%.0f", otherSeconds)) s        | \(chosen.falseAlarms)               |                    |        | 0 in 600 s"
-)
-print(
-  String(
-    format: "recogniser start-up              | %.2f s (language model load %.2f s)", startupSeconds,
-    languageModelSeconds))
+print("load average at end: \(loadAverage()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")

@@ -22,7 +22,8 @@ public struct SpeechEngineError: Error, Equatable, CustomStringConvertible {
 struct SearchWeights {
   /// pocketsphinx's defaults, which its en-us language model is tuned for.
   static let languageModel = SearchWeights(
-    languageWeight: 6.5, wordInsertionPenalty: 0.65, silenceProbability: 0.005)
+    languageWeight: 6.5, wordInsertionPenalty: 0.65, silenceProbability: 0.005, beam: 1e-48, wordBeam: 7e-29,
+    phoneBeam: 1e-48)
 
   /// `-lw`: the weight of grammar or language-model probabilities against the acoustics.
   var languageWeight: Double
@@ -30,11 +31,20 @@ struct SearchWeights {
   var wordInsertionPenalty: Double
   /// `-silprob`: the probability of silence between words.
   var silenceProbability: Double
+  /// `-beam`: how far below the best a state's score may fall and stay active.
+  var beam: Double
+  /// `-wbeam`: the same for word exits.
+  var wordBeam: Double
+  /// `-pbeam`: the same for phone transitions.
+  var phoneBeam: Double
 
   func apply(to config: OpaquePointer) {
     cmd_ln_set_float_r(config, "-lw", languageWeight)
     cmd_ln_set_float_r(config, "-wip", wordInsertionPenalty)
     cmd_ln_set_float_r(config, "-silprob", silenceProbability)
+    cmd_ln_set_float_r(config, "-beam", beam)
+    cmd_ln_set_float_r(config, "-wbeam", wordBeam)
+    cmd_ln_set_float_r(config, "-pbeam", phoneBeam)
   }
 }
 
@@ -80,6 +90,22 @@ final class PocketSphinxDecoder {
     // A search reads its settings from the configuration when it is created.
     cmd_ln_set_float_r(config, "-kws_threshold", threshold)
     try check(ps_set_keyphrase(decoder, search, phrase), "ps_set_keyphrase", phrase)
+  }
+
+  /// Adds a keyword-list search spotting any of `words` (dictionary words, one phrase each), all with
+  /// the detection threshold `threshold`.
+  func addKeywords(search: String, words: [String], threshold: Double) throws {
+    // ps_set_kws reads the list from a file: one phrase a line, its threshold between slashes.
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-kws-\(UUID().uuidString)")
+    try words.map { "\($0) /\(threshold)/\n" }.joined().write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    try check(ps_set_kws(decoder, search, file.path), "ps_set_kws", words.joined(separator: ", "))
+  }
+
+  /// Adds `word` with `phones` (space-separated, from the acoustic model's phone set) to the
+  /// dictionary, updating the searches already made.
+  func addWord(_ word: String, phones: String) throws {
+    try check(ps_add_word(decoder, word, phones, 1), "ps_add_word", "\(word) \(phones)")
   }
 
   /// Adds a grammar or n-gram search with its own weights.

@@ -66,7 +66,9 @@ public struct WakeWordHit: Sendable, Equatable, Codable {
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes (about 0.03 times the audio's duration).
+/// blocks while it decodes: `cabin-eval-speech` measured commands in road noise at 0.46 times the
+/// audio's duration with the default beams on a loaded 2-core machine (0.29 with pocketsphinx's),
+/// wake spotting at 0.03.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
@@ -77,10 +79,16 @@ public final class SpeechRecognizer {
   ///   disables free text.
   /// - `commandGrammar`: JSGF text for commands (from `JSGFGenerator`); nil disables commands.
   /// - `wakePhrase`: the keyphrase spotted by `spotWakeWord` ("hey cabin").
-  /// - `keyphraseThreshold`: pocketsphinx's `-kws_threshold`; lower finds more and false-alarms
-  ///   more. Measured by `cabin-eval-speech` (30 espeak-ng "hey cabin" clips in car noise, 682 s
-  ///   of other speech): 1e-10 found 23%, no false alarm; 1e-20 found 67%, 2 false alarms; 1e-30
-  ///   found 77%, 5; 1e-40 found 80%, 11. 1e-20 is the default: none meets the 90%/0 target.
+  /// - `wakePronunciations`: the phones of each way the wake phrase is spotted, one string per word
+  ///   of `wakePhrase`; each becomes a keyphrase of its own words added to the dictionary. Empty spots
+  ///   `wakePhrase` with its dictionary pronunciation only. The default adds "cabin" with IH (as
+  ///   espeak-ng and most speakers say it) and with British AA, each after "hey" with and without
+  ///   its HH: on `cabin-eval-speech --set tuning` the dictionary pronunciation alone found none of
+  ///   30 clips in road noise (British voices never), these four 11 of 30 at 1e-25 with no false
+  ///   alarm in 417 s of other speech.
+  /// - `keyphraseThreshold`: pocketsphinx's `-kws_threshold`, for every wake pronunciation; lower
+  ///   finds more and false-alarms more. On the tuning set with the default pronunciations: 1e-20
+  ///   found 8 of 30, none false; 1e-25 11, none; 1e-30 17, 2; 1e-35 18, 6; 1e-40 21, 29.
   /// - `grammarLanguageWeight`: the command grammar's `-lw`. pocketsphinx splits a branch's
   ///   probability evenly among its alternatives, so in a grammar with hundreds of phrases its
   ///   default of 6.5 lets short, weakly branching paths (numbers) beat what was said; a lower weight
@@ -90,6 +98,12 @@ public final class SpeechRecognizer {
   /// - `grammarSilenceProbability`: the grammar search's `-silprob` (0.1; default 0.005).
   ///   The three grammar weights were chosen together on 30 hard espeak-ng clips (10 short commands
   ///   the evaluation had missed, 3 voices): exact transcripts went from 6 to 12 of 30.
+  /// - `grammarBeam`, `grammarWordBeam`, `grammarPhoneBeam`: the grammar search's `-beam`, `-wbeam`
+  ///   and `-pbeam` (1e-60, 1e-40, 1e-60; pocketsphinx's are 1e-48, 7e-29, 1e-48). Wider beams keep
+  ///   the right path alive through noisy stretches: on `cabin-eval-speech --set tuning` (80 commands
+  ///   in road noise) exact transcripts went from 42 to 47 and word errors from 35% to 24%, for about
+  ///   twice the decoding time (`-wbeam` alone: 45, 27%; `-beam` and `-pbeam` alone: 43, 32%;
+  ///   `-lw` 2 or 6.5 and `-wip` 0.2 were each worse than the defaults below).
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
   ///   posterior falls back to the language model (0 falls back only on an empty hypothesis).
   public struct Configuration: Sendable, Equatable {
@@ -105,6 +119,8 @@ public final class SpeechRecognizer {
     public var wakePhrase: String
     /// The keyphrase detection threshold.
     public var keyphraseThreshold: Double
+    /// The wake phrase's pronunciations, one phone string per word each; empty for the dictionary's.
+    public var wakePronunciations: [[String]]
     /// The lowest grammar posterior accepted without falling back to the language model.
     public var commandConfidenceThreshold: Double
     /// The command grammar's language weight.
@@ -113,6 +129,17 @@ public final class SpeechRecognizer {
     public var grammarWordInsertionPenalty: Double
     /// The command grammar's probability of silence between words.
     public var grammarSilenceProbability: Double
+    /// The command grammar search's state beam.
+    public var grammarBeam: Double
+    /// The command grammar search's word-exit beam.
+    public var grammarWordBeam: Double
+    /// The command grammar search's phone-transition beam.
+    public var grammarPhoneBeam: Double
+
+    /// "hey cabin" with "cabin" as K AE B IH N and K AA B IH N, "hey" as HH EY and EY.
+    public static let defaultWakePronunciations = [
+      ["HH EY", "K AE B IH N"], ["HH EY", "K AA B IH N"], ["EY", "K AE B IH N"], ["EY", "K AA B IH N"],
+    ]
 
     /// Debian's `pocketsphinx-en-us` model directory.
     public static let debianModels = URL(fileURLWithPath: "/usr/share/pocketsphinx/model/en-us")
@@ -122,10 +149,16 @@ public final class SpeechRecognizer {
       acousticModel: URL = debianModels.appendingPathComponent("en-us"),
       dictionary: URL = debianModels.appendingPathComponent("cmudict-en-us.dict"),
       languageModel: URL? = debianModels.appendingPathComponent("en-us.lm.bin"),
-      commandGrammar: String? = nil, wakePhrase: String = "hey cabin", keyphraseThreshold: Double = 1e-20,
+      commandGrammar: String? = nil, wakePhrase: String = "hey cabin", keyphraseThreshold: Double = 1e-25,
       commandConfidenceThreshold: Double = 0, grammarLanguageWeight: Double = 4,
-      grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1
+      grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1,
+      wakePronunciations: [[String]] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
+      grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60
     ) {
+      self.grammarBeam = grammarBeam
+      self.grammarWordBeam = grammarWordBeam
+      self.grammarPhoneBeam = grammarPhoneBeam
+      self.wakePronunciations = wakePronunciations
       self.grammarLanguageWeight = grammarLanguageWeight
       self.grammarWordInsertionPenalty = grammarWordInsertionPenalty
       self.grammarSilenceProbability = grammarSilenceProbability
@@ -163,16 +196,41 @@ public final class SpeechRecognizer {
     where decoder.pronunciation(of: String(word)) == nil {
       throw SpeechEngineError(operation: "dictionary lookup", subject: "wake word '\(word)'")
     }
-    try decoder.addKeyphrase(
-      search: SearchName.wake, phrase: configuration.wakePhrase, threshold: configuration.keyphraseThreshold)
+    try Self.addWakeSearch(decoder, configuration)
     if let grammar = configuration.commandGrammar {
       try decoder.addJSGF(
-        search: SearchName.command, text: JSGFRepair.removingSelfDefinitions(grammar),
+        search: SearchName.command, text: grammar,
         weights: SearchWeights(
           languageWeight: configuration.grammarLanguageWeight,
           wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
-          silenceProbability: configuration.grammarSilenceProbability))
+          silenceProbability: configuration.grammarSilenceProbability, beam: configuration.grammarBeam,
+          wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam))
     }
+  }
+
+  private static func addWakeSearch(_ decoder: PocketSphinxDecoder, _ configuration: Configuration) throws {
+    let words = configuration.wakePhrase.split(separator: " ").map(String.init)
+    guard !configuration.wakePronunciations.isEmpty else {
+      try decoder.addKeyphrase(
+        search: SearchName.wake, phrase: configuration.wakePhrase, threshold: configuration.keyphraseThreshold
+      )
+      return
+    }
+    var phrases: [String] = []
+    for (index, phones) in configuration.wakePronunciations.enumerated() {
+      guard phones.count == words.count else {
+        throw SpeechEngineError(
+          operation: "wake pronunciation",
+          subject:
+            "'\(phones.joined(separator: " | "))' has \(phones.count) words, '\(configuration.wakePhrase)' \(words.count)"
+        )
+      }
+      let variant = words.map { "\($0)_wake\(index)" }
+      for (word, phones) in zip(variant, phones) { try decoder.addWord(word, phones: phones) }
+      phrases.append(variant.joined(separator: " "))
+    }
+    try decoder.addKeywords(
+      search: SearchName.wake, words: phrases, threshold: configuration.keyphraseThreshold)
   }
 
   /// The words of a pronunciation dictionary file (alternative pronunciations folded), to pass to
@@ -246,11 +304,14 @@ public final class SpeechRecognizer {
     var utteranceStart = 0
     try decoder.startUtterance(search: SearchName.wake)
     func record(endingAt endSample: Int) {
-      guard let phrase = decoder.hypothesis() else { return }
+      // A spotted pronunciation variant is reported as the wake phrase itself.
+      guard decoder.hypothesis() != nil else { return }
+      let phrase = configuration.wakePhrase
       // The keyphrase search's segment frames do not count from this utterance's start, so only
       // their span is used; the detection happens at the phrase's end, within the last chunk.
       let end = Double(endSample) / Double(WAVFile.sampleRate)
-      let span = decoder.words().reduce(0) { $0 + $1.endFrame - $1.startFrame + 1 }
+      // With several pronunciations, more than one may be detected at once: each is a segment.
+      let span = decoder.words().map { $0.endFrame - $0.startFrame + 1 }.max() ?? 0
       let earliest = Double(utteranceStart) / Double(WAVFile.sampleRate)
       hits.append(
         WakeWordHit(

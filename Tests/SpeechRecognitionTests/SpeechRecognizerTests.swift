@@ -15,7 +15,7 @@ import Testing
   ]
   private static let voices = [("en-us+m3", 150), ("en-gb", 140), ("en-us+f2", 170)]
 
-  @Test func commandsMapToTheirIntentsThroughTheGrammar() throws {
+  @Test func commandsMapToTheirIntentsThroughTheGrammar() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
@@ -27,7 +27,7 @@ import Testing
     for (index, command) in Self.commands.enumerated() {
       for (voiceIndex, (voice, speed)) in Self.voices.enumerated() {
         let noise = (index + voiceIndex) % 2 == 0 ? "quiet" : "car"
-        let url = try Support.clip(command.text, voice: voice, speed: speed, noise: noise, in: directory)
+        let url = try await Support.clip(command.text, voice: voice, speed: speed, noise: noise, in: directory)
         let transcript = try recognizer.recognize(wav: url)
         let intents = try understander.understand(transcript.text).intents.map(\.name)
         total += 1
@@ -44,12 +44,49 @@ import Testing
     #expect(correct >= 15, "\(misses)")
   }
 
-  /// Regression: `<number> = <number>;` in the generated grammar let the temperature be skipped,
-  /// so "set the temperature to twenty one degrees" came back as "set the temperature to degree on the".
-  @Test func numbersInsideSlotsAreDecoded() throws {
+  /// A floor under the evaluation's figures: commands and the wake phrase in road noise at 10 and
+  /// 15 dB SNR (the evaluation's `car:SNR:SEED` noise), several voices, through the default settings.
+  @Test func accuracyFloorInRoadNoise() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let url = try Support.clip(
+    let recognizer = try Support.recognizer()
+    let understander = try IntentUnderstander(
+      grammar: Support.grammar(), configuration: .init(contacts: Support.contacts))
+    let commands = [
+      ("close the sunroof", "sunroof.close", "en-us"), ("i am freezing", "climate.feel", "en-gb"),
+      ("call anna", "phone.call", "en-us+f3"), ("turn the fan off", "climate.fan", "en-us+m7"),
+      ("make it quieter", "volume.down", "en-us"), ("next song", "media.next", "en-us+f3"),
+    ]
+    var misses: [String] = []
+    for (index, (text, intent, voice)) in commands.enumerated() {
+      let noise = "car:\(index % 2 == 0 ? 10 : 15):\(index + 1)"
+      let url = try await Support.clip(text, voice: voice, speed: 150, noise: noise, in: directory)
+      let heard = try recognizer.recognize(wav: url).text
+      if try understander.understand(heard).intents.map(\.name) != [intent] {
+        misses.append("\(voice) \(noise): '\(text)' heard '\(heard)'")
+      }
+    }
+    let spotter = try SpeechRecognizer(configuration: .init(languageModel: nil))
+    var found = 0
+    for (index, voice) in ["en-us", "en-us+f3", "en-us+m7", "en-gb"].enumerated() {
+      let url = try await Support.clip(
+        "hey cabin, close the sunroof", voice: voice, speed: 150, noise: "car:15:\(index + 7)", in: directory)
+      found += try spotter.spotWakeWord(samples: WAVFile.samples(contentsOf: url)).isEmpty ? 0 : 1
+    }
+    // Measured (the clips are repeatable): 3 of 6 commands, 4 of 4 wake phrases. Commands in road
+    // noise stay far below the 95% target; this floor catches a further fall.
+    #expect(misses.count <= 3, "\(misses)")
+    #expect(found >= 3, "found \(found) of 4")
+  }
+
+  /// Regression: a rule defined as only itself (`<number> = <number>;`) in the speech grammar let the
+  /// temperature be skipped, so "set the temperature to twenty one degrees" came back as "set the
+  /// temperature to degree on the". The generator's own test checks no rule refers to itself; this
+  /// decodes a number through the grammar exactly as generated.
+  @Test func numbersInsideSlotsAreDecoded() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = try await Support.clip(
       "set the temperature to nineteen degrees", voice: "en-us+m3", speed: 150, in: directory)
     let transcript = try Support.recognizer().recognize(wav: url, mode: .command)
     let words = transcript.text.split(separator: " ")
@@ -60,10 +97,10 @@ import Testing
     #expect(transcript.search == .command)
   }
 
-  @Test func freeTextUsesTheLanguageModel() throws {
+  @Test func freeTextUsesTheLanguageModel() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    let url = try Support.clip("the weather is nice today", voice: "en-us", speed: 140, in: directory)
+    let url = try await Support.clip("the weather is nice today", voice: "en-us", speed: 140, in: directory)
     let transcript = try Support.recognizer().recognize(wav: url, mode: .freeText)
     #expect(transcript.search == .freeText)
     #expect(transcript.words.count >= 3)
@@ -72,11 +109,11 @@ import Testing
 
   /// Regression: decoding the stream chunk by chunk (running cepstral mean) heard "turn down the
   /// volume" as "do mute audio", and later streams on the same recogniser were worse still.
-  @Test func streamsFromAFileDescriptor() throws {
+  @Test func streamsFromAFileDescriptor() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let samples = try WAVFile.samples(
-      contentsOf: Support.clip("bring the music down", voice: "en-us+m3", speed: 150, in: directory))
+      contentsOf: await Support.clip("bring the music down", voice: "en-us+m3", speed: 150, in: directory))
     let raw = directory.appendingPathComponent("stream.raw")
     try WAVFile.data(samples: samples).dropFirst(44).write(to: raw)
     let recognizer = try Support.recognizer()
@@ -115,7 +152,7 @@ import Testing
 
 /// The wake phrase "hey cabin" by keyphrase spotting.
 @Suite(.serialized) struct WakeWordTests {
-  @Test func findsTheWakePhraseAfterLeadInNoise() throws {
+  @Test func findsTheWakePhraseAfterLeadInNoise() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let spotter = try SpeechRecognizer(configuration: .init(languageModel: nil))
@@ -126,7 +163,7 @@ import Testing
     ]
     var found = 0
     for (text, voice, speed, noise) in clips {
-      let url = try Support.clip(text, voice: voice, speed: speed, noise: noise, in: directory)
+      let url = try await Support.clip(text, voice: voice, speed: speed, noise: noise, in: directory)
       let hits = try spotter.spotWakeWord(samples: WAVFile.samples(contentsOf: url))
       #expect(hits.count <= 1, "\(voice) \(speed) \(noise): \(hits)")
       guard let hit = hits.first else { continue }
@@ -136,18 +173,18 @@ import Testing
       #expect(hit.start >= 0.3 && hit.start < 1.0, "\(hit)")
       #expect(hit.end > hit.start && hit.end < 2.0, "\(hit)")
     }
-    // Measured with the default threshold: only 1 of these 6 (isolated "hey cabin" is mostly
-    // missed; see the evaluation's per-threshold table). This floor guards hit timing, not recall.
+    // The previous defaults found only 1 of these 6; recall is measured by the evaluation and
+    // `accuracyFloorInRoadNoise`. This floor guards hit timing.
     #expect(found >= 1)
   }
 
-  @Test func staysQuietDuringOtherSpeech() throws {
+  @Test func staysQuietDuringOtherSpeech() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let spotter = try SpeechRecognizer(configuration: .init(languageModel: nil))
     let text = "play some jazz. how far is the nearest charging station. call my sister. it is cold in here"
     for voice in ["en-us", "en-gb"] {
-      let url = try Support.clip(text, voice: voice, speed: 150, noise: "car", in: directory)
+      let url = try await Support.clip(text, voice: voice, speed: 150, noise: "car", in: directory)
       #expect(try spotter.spotWakeWord(samples: WAVFile.samples(contentsOf: url)).isEmpty)
     }
   }
