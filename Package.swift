@@ -85,6 +85,16 @@ let package = Package(
       swiftSettings: strict
     ),
     .testTarget(
+      name: "CabinTestKitTests",
+      dependencies: ["CabinTestKit"],
+      swiftSettings: strict
+    ),
+    .testTarget(
+      name: "CabinCLITests",
+      dependencies: ["CabinTestKit", "CabinDBus"],
+      swiftSettings: strict
+    ),
+    .testTarget(
       name: "CabinDBusTests",
       dependencies: ["CabinDBus", "CabinService", "CabinTestKit"],
       exclude: ["Peers"],
@@ -105,7 +115,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CabinInferenceTests",
-      dependencies: ["CabinInference", "CInferenceKernels"],
+      dependencies: ["CabinInference", "CInferenceKernels", "CabinTestKit"],
       exclude: ["Fixtures"],
       swiftSettings: strict
     ),
@@ -190,7 +200,7 @@ let package = Package(
     .target(
       name: "VoiceIntent",
       dependencies: [
-        "CabinDBus", "CabinService", "IntentUnderstanding", "CabinInference",
+        "CabinDBus", "CabinService", "IntentUnderstanding", "CabinInference", "SpeechRecognition",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict
@@ -208,7 +218,8 @@ let package = Package(
     .testTarget(
       name: "VoiceIntentTests",
       dependencies: [
-        "VoiceIntent", "IntentUnderstanding", "CabinDBus", "CabinTestKit",
+        "VoiceIntent", "IntentUnderstanding", "CabinDBus", "CabinService", "CabinTestKit",
+        "SpeechRecognition",
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict
@@ -231,18 +242,19 @@ let package = Package(
     ),
     .testTarget(
       name: "SpeechRecognitionTests",
-      dependencies: ["SpeechRecognition", "IntentUnderstanding"],
+      dependencies: ["SpeechRecognition", "IntentUnderstanding", "CabinTestKit"],
       swiftSettings: strict
     ),
     .executableTarget(
       name: "cabin-eval-speech",
-      dependencies: ["SpeechRecognition", "IntentUnderstanding"],
+      dependencies: ["SpeechRecognition", "IntentUnderstanding", "CabinTestKit"],
       path: "Benchmarks/SpeechBenchmark",
+      exclude: ["Speech"],
       swiftSettings: strict
     ),
     .executableTarget(
       name: "cabin-bench-intents",
-      dependencies: ["IntentUnderstanding"],
+      dependencies: ["IntentUnderstanding", "CabinInference"],
       path: "Benchmarks/IntentBenchmark",
       swiftSettings: strict
     ),

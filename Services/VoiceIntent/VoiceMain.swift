@@ -24,6 +24,9 @@ struct VoiceMain: AsyncParsableCommand {
   @Flag(help: "Use the grammar only, without the sentence encoder.")
   var grammarOnly = false
 
+  @Flag(help: "Run without speech recognition: Recognize and RecognizeFile answer SpeechUnavailable.")
+  var noSpeech = false
+
   func run() async throws {
     CabinLogging.bootstrap(level: service.logLevel)
     let logger = Logger(label: "cabin.voice")
@@ -56,15 +59,28 @@ struct VoiceMain: AsyncParsableCommand {
     }
     settings.modelVersions["grammar"] = "cabin-intents-v1"
     let started = ContinuousClock.now
+    var speech: SpeechEngine?
+    if !noSpeech {
+      // Without speech the service still understands text, so a missing model is logged, not fatal.
+      do {
+        speech = try SpeechEngine(configuration: .init(intentsDirectory: intents))
+        settings.modelVersions["speech"] = "pocketsphinx 0.8 en-us, command grammar cabin-intents-v1"
+      } catch {
+        logger.error("speech recognition unavailable", metadata: ["error": "\(error)"])
+      }
+    }
     let engine = try VoiceEngine(configuration: settings)
     do { try cache?.save() } catch {
       logger.warning("cannot write the embedding cache", metadata: ["error": "\(error)"])
     }
     logger.info(
       "voice engine ready",
-      metadata: ["startup": "\(ContinuousClock.now - started)", "encoder": "\(!grammarOnly)"])
+      metadata: [
+        "startup": "\(ContinuousClock.now - started)", "encoder": "\(!grammarOnly)",
+        "speech": "\(speech != nil)",
+      ])
     let host = DBusServiceHost(
-      definition: VoiceService(engine: engine, logger: logger).definition,
+      definition: VoiceService(engine: engine, speech: speech, logger: logger).definition,
       bus: service.busAddress(environment: ProcessInfo.processInfo.environment), logger: logger)
     try await DBusServiceHost.runUntilSignalled(host, logger: logger)
   }

@@ -15,7 +15,8 @@ public struct CabinCommand: AsyncParsableCommand {
     commandName: "cabin",
     abstract: "Run and inspect the Cabin cockpit service stack.",
     subcommands: [
-      Up.self, Down.self, Status.self, Introspect.self, Signals.self, Sim.self, Say.self, Eval.self,
+      Up.self, Down.self, Status.self, Introspect.self, Signals.self, Sim.self, Say.self, Listen.self,
+      Eval.self,
     ])
 
   /// Creates the command.
@@ -58,7 +59,9 @@ extension CabinCommand {
     @Option(help: "Seconds to wait for every service to own its names.")
     var timeout: Int = 60
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(
+      help: "Log level: trace, debug, info, notice, warning, error, critical.",
+      transform: Logger.Level.parsingArgument)
     var logLevel: Logger.Level = .info
 
     func run() async throws {

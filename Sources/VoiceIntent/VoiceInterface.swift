@@ -12,6 +12,22 @@ public enum VoiceError: Error, DBusErrorConvertible, Equatable {
   case invalidContacts(String)
   /// Understanding failed inside the service (for example, the encoder failed).
   case understandingFailed(String)
+  /// The audio is not 16 kHz mono 16-bit PCM (a WAV file of another format, or not WAV at all).
+  case unsupportedAudioFormat(String)
+  /// The audio is damaged: a truncated WAV file, or a stream ending inside a sample.
+  case invalidAudio(String)
+  /// The audio holds no samples.
+  case emptyAudio(String)
+  /// The file or descriptor cannot be read.
+  case cannotReadAudio(String)
+  /// The audio is longer than the service accepts.
+  case audioTooLong(String)
+  /// The stream did not end in time.
+  case timeout(String)
+  /// As many recognitions as the service runs at once are in progress.
+  case busy(String)
+  /// The service runs without speech recognition, or the recogniser failed.
+  case speechUnavailable(String)
 
   /// The D-Bus error with its versioned name.
   public var dbusError: DBusError {
@@ -24,6 +40,15 @@ public enum VoiceError: Error, DBusErrorConvertible, Equatable {
     case .invalidText(let reason): DBusError("org.cabin.Voice1.Error.InvalidText", reason)
     case .invalidContacts(let reason): DBusError("org.cabin.Voice1.Error.InvalidContacts", reason)
     case .understandingFailed(let reason): DBusError("org.cabin.Voice1.Error.NotUnderstood", reason)
+    case .unsupportedAudioFormat(let reason):
+      DBusError("org.cabin.Voice1.Error.UnsupportedAudioFormat", reason)
+    case .invalidAudio(let reason): DBusError("org.cabin.Voice1.Error.InvalidAudio", reason)
+    case .emptyAudio(let reason): DBusError("org.cabin.Voice1.Error.EmptyAudio", reason)
+    case .cannotReadAudio(let reason): DBusError("org.cabin.Voice1.Error.CannotReadAudio", reason)
+    case .audioTooLong(let reason): DBusError("org.cabin.Voice1.Error.AudioTooLong", reason)
+    case .timeout(let reason): DBusError("org.cabin.Voice1.Error.Timeout", reason)
+    case .busy(let reason): DBusError("org.cabin.Voice1.Error.Busy", reason)
+    case .speechUnavailable(let reason): DBusError("org.cabin.Voice1.Error.SpeechUnavailable", reason)
     }
   }
 }

@@ -6,9 +6,18 @@ import Logging
 extension VoiceService {
   static let intentsArgument = DBusArgument("intents", IntentEncoding.intentArrayType)
 
-  static func makeInterface(engine: VoiceEngine, logger: Logger) -> DBusInterface {
+  static let recognitionOutputs = [
+    DBusArgument("transcript", .string), DBusArgument("confidence", .double), intentsArgument,
+  ]
+
+  static func makeInterface(recognition: Recognition) -> DBusInterface {
+    let engine = recognition.engine
+    let logger = recognition.logger
     let versions = engine.configuration.modelVersions
     let stage2 = engine.configuration.embedder != nil
+    let limits = AudioLimits()
+    let bounds =
+      "by default at most \(Int(limits.maximumDuration)) s of audio and \(limits.maximumConcurrent) recognitions at once"
     return DBusInterface(
       interfaceName,
       documentation:
@@ -24,13 +33,33 @@ extension VoiceService {
           let (text, seat, dialogue) = try call.decode(String.self, String.self, String.self)
           let understanding = try engine.understand(text, seat: seat, dialogue: dialogue)
           let encoded = IntentEncoding.encode(understanding.intents)
-          try call.connection.emit(
-            path: path, interface: interfaceName, member: "IntentsRecognized",
-            [.string(understanding.text), .string(seat), .string(dialogue), encoded])
+          recognition.emit(
+            "IntentsRecognized",
+            [.string(understanding.text), .double(1), .string(seat), .string(dialogue), encoded])
           logger.debug(
             "understood",
             metadata: ["intent.names": "\(understanding.intents.map(\.name))", "voice.seat": "\(seat)"])
           return [encoded]
+        },
+        DBusMethod(
+          "RecognizeFile",
+          in: [.init("path", .string), .init("seat", .string), .init("dialogue", .string)],
+          out: recognitionOutputs,
+          documentation:
+            "Recognises speech in a WAV file that the service opens itself: an absolute path to 16 kHz mono 16-bit PCM (\(bounds)). seat and dialogue as for Understand. Returns the transcript (empty, with no intents, when nothing was recognised), the recogniser's confidence (0 to 1) and the transcript's intents as Understand returns them. Sends WakeWordDetected for each 'hey cabin' spotted (the command is then the audio after the first), IntentsRecognized for a non-empty transcript, and RecognitionFailed when it fails. Errors: UnsupportedAudioFormat (another rate, channel count, sample size or encoding, or not WAV), InvalidAudio (damaged), EmptyAudio, CannotReadAudio, AudioTooLong, Busy, InvalidSeat, SpeechUnavailable."
+        ) { call in
+          let (path, seat, dialogue) = try call.decode(String.self, String.self, String.self)
+          return try await recognition.recognize(.path(path), seat: seat, dialogue: dialogue)
+        },
+        DBusMethod(
+          "Recognize",
+          in: [.init("audio", .unixFD), .init("seat", .string), .init("dialogue", .string)],
+          out: recognitionOutputs,
+          documentation:
+            "Recognises speech read from a file descriptor until end of file, without holding the bus: a WAV stream (it starts with RIFF; 16 kHz mono 16-bit PCM) or raw 16 kHz mono 16-bit little-endian PCM. Close the writing end when the audio is complete: the stream must end within \(limits.streamTimeout.components.seconds) s of the call (\(bounds)), else Timeout; call with a reply timeout longer than that when streaming live audio. Otherwise as RecognizeFile; Ogg, FLAC, MP3 and AIFF streams get UnsupportedAudioFormat."
+        ) { call in
+          let (audio, seat, dialogue) = try call.decode(DBusFileDescriptor.self, String.self, String.self)
+          return try await recognition.recognize(.stream(audio), seat: seat, dialogue: dialogue)
         },
         .immediate(
           "EndDialogue", in: [.init("dialogue", .string)],
@@ -55,13 +84,16 @@ extension VoiceService {
             contacts.append(Contact(name: name, aliases: try [String](dbusValue: fields[1])))
           }
           try engine.setContacts(contacts)
+          try await recognition.speech?.setContacts(contacts)
           return []
         },
       ],
       properties: [
         DBusProperty(
           "State", .string, value: .string("idle"),
-          documentation: "idle, listening or processing."),
+          documentation:
+            "idle; listening while audio for Recognize or RecognizeFile is read; processing while it is recognised and understood."
+        ),
         DBusProperty(
           "Language", .string, change: .const, value: .string("en-US"),
           documentation: "The language understood, as a BCP 47 tag."),
@@ -78,8 +110,27 @@ extension VoiceService {
       signals: [
         DBusSignalDescription(
           "IntentsRecognized",
-          [.init("text", .string), .init("seat", .string), .init("dialogue", .string), intentsArgument],
-          documentation: "Sent for every understood utterance, typed or spoken.")
+          [
+            .init("text", .string), .init("confidence", .double), .init("seat", .string),
+            .init("dialogue", .string), intentsArgument,
+          ],
+          documentation:
+            "Sent for every understood utterance, typed or spoken: the text or transcript, the recogniser's confidence (1 for typed text), the speaker's seat, the dialogue and the intents."
+        ),
+        DBusSignalDescription(
+          "WakeWordDetected", [.init("seat", .string), .init("offset", .double)],
+          documentation:
+            "The wake phrase 'hey cabin' was spotted in audio given to Recognize or RecognizeFile: the speaker's seat and where the phrase starts, in seconds from the start of the audio."
+        ),
+        DBusSignalDescription(
+          "RecognitionFailed",
+          [
+            .init("seat", .string), .init("dialogue", .string), .init("error", .string),
+            .init("message", .string),
+          ],
+          documentation:
+            "A Recognize or RecognizeFile call failed: the speaker's seat, the dialogue, and the D-Bus error name and message its caller received."
+        ),
       ])
   }
 }

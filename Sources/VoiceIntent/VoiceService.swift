@@ -59,13 +59,7 @@ public final class VoiceEngine: Sendable {
     guard trimmed.utf8.count <= 1000 else {
       throw VoiceError.invalidText("the text is longer than 1000 bytes; an utterance is a sentence or two")
     }
-    let zone: Zone?
-    if seat.isEmpty {
-      zone = nil
-    } else {
-      guard let parsed = Zone(rawValue: seat) else { throw VoiceError.invalidSeat(seat) }
-      zone = parsed
-    }
+    let zone = try Self.zone(seat: seat)
     let understander = state.withLock { $0.understander }
     do {
       return try dialogues.with(dialogue) { context in
@@ -74,6 +68,13 @@ public final class VoiceEngine: Sendable {
     } catch {
       throw VoiceError.understandingFailed("\(error)")
     }
+  }
+
+  /// The zone a seat argument names: nil for empty, `invalidSeat` for anything not in the catalog.
+  public static func zone(seat: String) throws(VoiceError) -> Zone? {
+    guard !seat.isEmpty else { return nil }
+    guard let zone = Zone(rawValue: seat) else { throw VoiceError.invalidSeat(seat) }
+    return zone
   }
 
   /// Forgets a dialogue's context.
@@ -102,13 +103,19 @@ public struct VoiceService: Sendable {
 
   /// The engine behind the interface.
   public let engine: VoiceEngine
+  /// The speech recogniser behind `Recognize` and `RecognizeFile`; nil answers them with
+  /// `org.cabin.Voice1.Error.SpeechUnavailable`.
+  public let speech: SpeechEngine?
   /// The exported interface.
   public let interface: DBusInterface
 
-  /// Builds the service around an engine.
-  public init(engine: VoiceEngine, logger: Logger) {
+  /// Builds the service around an engine and, for audio, a speech engine.
+  public init(engine: VoiceEngine, speech: SpeechEngine? = nil, logger: Logger) {
     self.engine = engine
-    interface = Self.makeInterface(engine: engine, logger: logger)
+    self.speech = speech
+    let recognition = Recognition(engine: engine, speech: speech, logger: logger)
+    interface = Self.makeInterface(recognition: recognition)
+    recognition.interface.withLock { $0 = interface }
   }
 
   /// What the host exports.

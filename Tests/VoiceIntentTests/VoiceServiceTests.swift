@@ -82,7 +82,8 @@ struct VoiceServiceTests {
     .makeAsyncIterator()
     _ = try await understand("I'm freezing", seat: "rear_left")
     let message = await signals.next()
-    #expect(message?.body.prefix(3) == [.string("I'm freezing"), .string("rear_left"), .string("")])
+    #expect(
+      message?.body.prefix(4) == [.string("I'm freezing"), .double(1), .string("rear_left"), .string("")])
   }
 
   @Test func badInputGetsVersionedErrorNames() async throws {
@@ -102,7 +103,7 @@ struct VoiceServiceTests {
   }
 
   @Test func busctlCallsUnderstandAndParsesTheReply() async throws {
-    let result = try ExternalTool.run(
+    let result = try await ExternalTool.run(
       "/usr/bin/busctl",
       [
         "--address=\(bus.address)", "--json=short", "call", "org.cabin.Voice1", "/org/cabin/Voice",
