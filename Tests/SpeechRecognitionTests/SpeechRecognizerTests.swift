@@ -27,7 +27,8 @@ import Testing
     for (index, command) in Self.commands.enumerated() {
       for (voiceIndex, (voice, speed)) in Self.voices.enumerated() {
         let noise = (index + voiceIndex) % 2 == 0 ? "quiet" : "car"
-        let url = try await Support.clip(command.text, voice: voice, speed: speed, noise: noise, in: directory)
+        let url = try await Support.clip(
+          command.text, voice: voice, speed: speed, noise: noise, in: directory)
         let transcript = try recognizer.recognize(wav: url)
         let intents = try understander.understand(transcript.text).intents.map(\.name)
         total += 1
