@@ -398,6 +398,8 @@ final class ConnectionCore: @unchecked Sendable {
 
   func sendWithReply(_ message: MessageHandle, timeout: Duration?) async throws -> MessageHandle {
     let reply = PendingReply(loop: loop)
+    loop.beginAwaitingReply()
+    defer { loop.endAwaitingReply() }
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { continuation in
         reply.wait(with: continuation)
@@ -421,6 +423,8 @@ final class ConnectionCore: @unchecked Sendable {
     }
     let reply = PendingReply(loop: loop)
     guard loop.beginLeading() else {
+      loop.beginAwaitingReply()
+      defer { loop.endAwaitingReply() }
       try start(message, timeout: timeout, reply)
       return try reply.waitBlocking().get()
     }

@@ -24,8 +24,13 @@ import Synchronization
 /// A thread blocked on a method call would otherwise wait for the loop thread to read its reply
 /// and wake it: two thread wake-ups per call instead of one. So one blocked caller at a time may
 /// *lead*: it polls and handles the watches itself, with an eventfd of its own, until its reply
-/// is in; the loop thread leaves the watches alone meanwhile (it still fires timeouts) and takes
-/// them back when the leader is done.
+/// is in; the loop thread leaves the watches alone meanwhile (it still fires timeouts). Handing
+/// them back after each call would wake the loop thread once per call, so a leader that is done
+/// leaves a grace period of ``handbackDelay`` for the next blocking call to lead again, and wakes
+/// no one: the loop thread, which looks in at that interval while it stands aside, takes the
+/// watches back once the grace period is over, or at once when another thread wakes it (a send,
+/// a watch change). While other callers wait for replies that only a poller can read, a leader
+/// hands back at once.
 final class PollLoop: @unchecked Sendable {
   private struct Table {
     var watches: [SendablePointer] = []
@@ -64,11 +69,20 @@ final class PollLoop: @unchecked Sendable {
   private let table = Mutex(Table())
   private let wakeFD: Int32
   private let leaderWakeFD: Int32
-  /// Written when a leader gives the watches back: the loop then only rebuilds its poll set.
+  /// Written when a leader hands back at once: the loop then only rebuilds its poll set.
   private let handbackFD: Int32
   private let timerFD: Int32
+
+  /// The grace period after a leader's call, in milliseconds, and how often the loop thread
+  /// looks in while it stands aside: about the most by which a message no caller waits for (an
+  /// incoming call or a signal arriving between blocking calls) is delayed.
+  static let handbackDelay: Int32 = 2
   /// The `pthread_t` of the thread leading I/O, or 0.
   private let leader = Atomic<UInt>(0)
+  /// Calls waiting for a reply that the loop thread or a leader must read for them.
+  private let awaitedReplies = Atomic<Int>(0)
+  /// Until when (CLOCK_MONOTONIC nanoseconds) the loop leaves the watches for the next leader.
+  private let graceUntil = Atomic<UInt64>(0)
   private let finished = DispatchSemaphore(value: 0)
   private let name: String
   nonisolated(unsafe) private var threadID: pthread_t?
@@ -149,6 +163,7 @@ final class PollLoop: @unchecked Sendable {
     guard !isLoopThread else { return }
     let leading = leader.load(ordering: .relaxed)
     guard leading != UInt(pthread_self()) else { return }
+    graceUntil.store(0, ordering: .sequentiallyConsistent)
     Self.signal(wakeFD)
     if leading != 0 { Self.signal(leaderWakeFD) }
   }
@@ -200,11 +215,26 @@ final class PollLoop: @unchecked Sendable {
     }
   }
 
-  /// Gives the watches back to the loop thread.
+  /// Gives up leading: the loop thread takes the watches back at once if other calls await
+  /// replies, else after the grace period.
   func endLeading() {
-    leader.store(0, ordering: .releasing)
-    Self.signal(handbackFD)
+    if awaitedReplies.load(ordering: .sequentiallyConsistent) > 0 {
+      graceUntil.store(0, ordering: .sequentiallyConsistent)
+      leader.store(0, ordering: .sequentiallyConsistent)
+      Self.signal(handbackFD)
+    } else {
+      let grace = cdbus_monotonic_nanoseconds() + UInt64(Self.handbackDelay) * 1_000_000
+      graceUntil.store(grace, ordering: .sequentiallyConsistent)
+      leader.store(0, ordering: .sequentiallyConsistent)
+    }
   }
+
+  /// Counts a call whose reply someone else will read for it, from before it is sent until
+  /// its waiter has the reply.
+  func beginAwaitingReply() { awaitedReplies.add(1, ordering: .sequentiallyConsistent) }
+
+  /// Ends what ``beginAwaitingReply()`` began.
+  func endAwaitingReply() { awaitedReplies.subtract(1, ordering: .sequentiallyConsistent) }
 
   // MARK: libdbus callbacks (any thread)
 
@@ -249,31 +279,35 @@ final class PollLoop: @unchecked Sendable {
   private func run() {
     var set = PollSet()
     while true {
+      // While a caller leads, or may soon lead again, its thread polls the watches; polling them
+      // here too would only wake both threads for every message.
+      let standingAside =
+        leader.load(ordering: .sequentiallyConsistent) != 0
+        || cdbus_monotonic_nanoseconds() < graceUntil.load(ordering: .sequentiallyConsistent)
       let stopping = table.withLock { table -> Bool in
         set.reset([wakeFD, timerFD, handbackFD])
-        // While a caller leads, its thread polls the watches; polling them here too would only
-        // wake both threads for every message.
-        if leader.load(ordering: .acquiring) == 0 {
+        if !standingAside {
           for watch in table.watches { set.add(watch) }
         }
         return table.stopRequested
       }
       if stopping { break }
 
-      let ready = poll(&set.fds, nfds_t(set.fds.count), -1)
+      let ready = poll(&set.fds, nfds_t(set.fds.count), standingAside ? Self.handbackDelay : -1)
       if ready < 0 && errno != EINTR { break }
 
       // A leader dispatches what it read before it hands back, so a hand-back alone leaves
-      // nothing to dispatch (and dispatching would contend with the leader's next call).
+      // nothing to dispatch.
       let onlyHandback = set.fds.indices.allSatisfy { ($0 == 2) == (set.fds[$0].revents != 0) }
+      let idle = ready <= 0
       drain(set, fd: handbackFD, at: 2)
       drain(set, fd: wakeFD, at: 0)
-      if leader.load(ordering: .acquiring) == 0 { handleWatches(set) }
+      if !standingAside { handleWatches(set) }
       if set.fds[1].revents != 0 {
         drain(set, fd: timerFD, at: 1)
         fireExpiredTimeouts()
       }
-      if !onlyHandback { afterIO() }
+      if !onlyHandback && !idle { afterIO() }
       if !deferred.isEmpty {
         let work = deferred
         deferred.removeAll(keepingCapacity: true)

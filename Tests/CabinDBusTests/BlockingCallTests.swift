@@ -123,4 +123,23 @@ struct BlockingCallTests {
     let said = await iterator.next()
     #expect(said?.body == [.string("hello")])
   }
+
+  /// After a blocking call the loop thread leaves the connection to the next blocking caller for
+  /// a grace period; once that is over, signals that no call waits for still arrive.
+  @Test func signalsArriveAfterTheLastBlockingCall() async throws {
+    let fixture = try await BusFixture()
+    let client = fixture.client
+    let signals = try await client.signals(
+      matching: DBusMatchRule(sender: TestObject.name, interface: TestObject.interfaceName, member: "Said"))
+    _ = try await onThread {
+      try client.callBlocking(
+        destination: TestObject.name, path: TestObject.path, interface: TestObject.interfaceName,
+        member: "Add", [.int32(1), .int32(2)])
+    }
+    try fixture.server.emit(
+      path: TestObject.path, interface: TestObject.interfaceName, member: "Said", [.string("after")])
+    var iterator = signals.makeAsyncIterator()
+    let said = await iterator.next()
+    #expect(said?.body == [.string("after")])
+  }
 }
