@@ -121,7 +121,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "cabin-bench-encoder",
-      dependencies: ["CabinInference"],
+      dependencies: ["CabinInference", "CabinTestKit"],
       path: "Benchmarks/EncoderBenchmark",
       exclude: ["numpy_reference.py"],
       swiftSettings: strict

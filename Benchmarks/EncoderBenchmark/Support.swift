@@ -1,4 +1,5 @@
 import CabinInference
+import CabinTestKit
 import Foundation
 
 /// A benchmark failure with its reason.
@@ -119,25 +120,17 @@ struct NumPyBaseline: Decodable {
     let warmup = 5
   }
 
-  static func run(options: BenchmarkOptions, single: [Int32], batch: [[Int32]], batchSize: Int) throws -> Self
+  static func run(options: BenchmarkOptions, single: [Int32], batch: [[Int32]], batchSize: Int) async throws
+    -> Self
   {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [options.python, options.referenceScript.path, "bench", options.modelDirectory.path]
-    let input = Pipe()
-    let output = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    try process.run()
     let request = Request(single: single, batch: batch, iterations: options.iterations, batchSize: batchSize)
-    try input.fileHandleForWriting.write(contentsOf: JSONEncoder().encode(request))
-    try input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw BenchmarkError("the NumPy reference exited with status \(process.terminationStatus)")
+    let result = try await ExternalTool.run(
+      "/usr/bin/env", [options.python, options.referenceScript.path, "bench", options.modelDirectory.path],
+      input: try JSONEncoder().encode(request), timeout: .seconds(1_800))
+    guard result.status == 0 else {
+      throw BenchmarkError("the NumPy reference exited with status \(result.status): \(result.error)")
     }
-    return try JSONDecoder().decode(Self.self, from: data)
+    return try JSONDecoder().decode(Self.self, from: Data(result.output.utf8))
   }
 }
 

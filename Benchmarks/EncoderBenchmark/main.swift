@@ -6,6 +6,7 @@
 // Defaults: $CABIN_MODEL_DIR or models/all-MiniLM-L6-v2 under the package root, 300, python3.
 // (`--child PRECISION` is the internal mode that measures one precision and prints JSON.)
 import CabinInference
+import CabinTestKit
 import Foundation
 
 do {
@@ -14,14 +15,14 @@ do {
     let measurement = try SwiftMeasurement.measure(options: options, precision: precision)
     FileHandle.standardOutput.write(try JSONEncoder().encode(measurement))
   } else {
-    try runBenchmark(options: options)
+    try await runBenchmark(options: options)
   }
 } catch {
   FileHandle.standardError.write(Data("cabin-bench-encoder: error: \(error)\n".utf8))
   exit(1)
 }
 
-func runBenchmark(options: BenchmarkOptions) throws {
+func runBenchmark(options: BenchmarkOptions) async throws {
   let loadAtStart = Measure.loadAverage()
   let tokenizer = try WordPieceTokenizer(
     vocabularyURL: options.modelDirectory.appendingPathComponent("vocab.txt"),
@@ -33,10 +34,11 @@ func runBenchmark(options: BenchmarkOptions) throws {
   let batchTexts = (0..<options.batchRepeats).flatMap { _ in BenchmarkSentences.batch }
   let batchIDs = batchTexts.map(tokenizer.encode)
 
-  let swift = try EncoderPrecision.allCases.map {
-    try SwiftMeasurement.runChild(options: options, precision: $0)
+  var swift: [SwiftMeasurement] = []
+  for precision in EncoderPrecision.allCases {
+    swift.append(try await SwiftMeasurement.runChild(options: options, precision: precision))
   }
-  let numpy = try NumPyBaseline.run(
+  let numpy = try await NumPyBaseline.run(
     options: options, single: single, batch: batchIDs, batchSize: BenchmarkSentences.batchSize)
   let numpyP50 = Measure.percentile(numpy.singleMs, 0.50)
   let numpyP99 = Measure.percentile(numpy.singleMs, 0.99)
@@ -109,21 +111,17 @@ struct SwiftMeasurement: Codable {
       peakRSSKiB: Measure.peakResidentKiB())
   }
 
-  static func runChild(options: BenchmarkOptions, precision: EncoderPrecision) throws -> Self {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    process.arguments = [
-      "--model", options.modelDirectory.path, "--iterations", String(options.iterations), "--child",
-      precision.rawValue,
-    ]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-      throw BenchmarkError("the \(precision.rawValue) run exited with status \(process.terminationStatus)")
+  static func runChild(options: BenchmarkOptions, precision: EncoderPrecision) async throws -> Self {
+    let result = try await ExternalTool.run(
+      URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path,
+      [
+        "--model", options.modelDirectory.path, "--iterations", String(options.iterations), "--child",
+        precision.rawValue,
+      ], timeout: .seconds(1_800))
+    guard result.status == 0 else {
+      throw BenchmarkError(
+        "the \(precision.rawValue) run exited with status \(result.status): \(result.error)")
     }
-    return try JSONDecoder().decode(Self.self, from: data)
+    return try JSONDecoder().decode(Self.self, from: Data(result.output.utf8))
   }
 }
