@@ -86,7 +86,7 @@ let package = Package(
     ),
     .testTarget(
       name: "CabinTestKitTests",
-      dependencies: ["CabinTestKit"],
+      dependencies: ["CabinTestKit", "CabinService"],
       swiftSettings: strict
     ),
     .testTarget(

@@ -136,14 +136,20 @@ public final class ChildProcess: Sendable {
   }
 
   /// Waits until the child exits, polling so no thread is parked in `waitpid`; returns the raw
-  /// wait status.
+  /// wait status, or nil once `timeout` has passed.
+  ///
+  /// Cancellation does not end the wait (a supervisor stopping its services is often cancelled
+  /// itself and must still let them stop gracefully); bound it with `timeout`.
   @discardableResult
   public func wait(timeout: Duration? = nil) async -> Int32? {
     let deadline = timeout.map { ContinuousClock.now + $0 }
     while true {
       if let exitStatus { return exitStatus }
       if let deadline, ContinuousClock.now >= deadline { return nil }
-      try? await Task.sleep(for: .milliseconds(20))
+      // Not Task.sleep: in a cancelled task it returns at once, and this loop would spin.
+      await withCheckedContinuation { continuation in
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) { continuation.resume() }
+      }
     }
   }
 
