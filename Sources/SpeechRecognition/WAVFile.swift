@@ -18,7 +18,13 @@ public enum WAVFile {
   }
 
   /// Reads the samples of WAV bytes; `source` names them in errors.
-  public static func samples(from data: Data, source: String) throws -> [Int16] {
+  ///
+  /// With `lengthMayBeUnknown`, a `data` chunk that claims more bytes than there are runs to the
+  /// end: a writer streaming into a pipe (`sox ... -t wav -`, `arecord -t wav`) cannot go back to
+  /// fill in the length and leaves a placeholder such as 0x7FFFF000. A file must be whole.
+  public static func samples(from data: Data, source: String, lengthMayBeUnknown: Bool = false) throws
+    -> [Int16]
+  {
     let bytes = [UInt8](data)
     func fail(_ problem: AudioFormatError.Problem) -> AudioFormatError {
       AudioFormatError(source: source, problem: problem)
@@ -31,9 +37,12 @@ public enum WAVFile {
     var formatSeen = false
     while offset + 8 <= bytes.count {
       let id = tag(bytes, offset)
-      let size = Int(uint32(bytes, offset + 4))
       let body = offset + 8
-      guard size <= bytes.count - body else { throw fail(.truncated("'\(id)' chunk")) }
+      var size = Int(uint32(bytes, offset + 4))
+      if size > bytes.count - body {
+        guard id == "data" && lengthMayBeUnknown else { throw fail(.truncated("'\(id)' chunk")) }
+        size = bytes.count - body
+      }
       switch id {
       case "fmt ":
         guard size >= 16 else { throw fail(.truncated("'fmt ' chunk")) }

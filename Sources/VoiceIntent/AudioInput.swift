@@ -56,11 +56,11 @@ enum AudioInput {
     switch source {
     case .path(let path):
       let bytes = try readFile(path, limits: limits)
-      return try decode(bytes, source: path, rawAllowed: false)
+      return try decode(bytes, source: path, streamed: false)
     case .stream(let descriptor):
       let name = "the audio stream"
       let bytes = try read(descriptor.rawValue, source: name, limits: limits)
-      return try decode(bytes, source: name, rawAllowed: true)
+      return try decode(bytes, source: name, streamed: true)
     }
   }
 
@@ -123,14 +123,14 @@ enum AudioInput {
     }
   }
 
-  /// Samples from WAV bytes, or from raw 16-bit little-endian PCM when `rawAllowed` and the
-  /// bytes do not start with `RIFF`.
-  static func decode(_ bytes: [UInt8], source: String, rawAllowed: Bool) throws(VoiceError) -> [Int16] {
+  /// Samples from WAV bytes; a stream may also carry raw 16-bit little-endian PCM (bytes that
+  /// do not start with `RIFF`), or a WAV header whose data length its writer could not know.
+  static func decode(_ bytes: [UInt8], source: String, streamed: Bool) throws(VoiceError) -> [Int16] {
     guard !bytes.isEmpty else { throw VoiceError.emptyAudio("\(source) is empty") }
     let samples: [Int16]
-    if bytes.starts(with: Array("RIFF".utf8)) || !rawAllowed {
+    if bytes.starts(with: Array("RIFF".utf8)) || !streamed {
       do {
-        samples = try WAVFile.samples(from: Data(bytes), source: source)
+        samples = try WAVFile.samples(from: Data(bytes), source: source, lengthMayBeUnknown: streamed)
       } catch {
         throw Self.voiceError(error)
       }

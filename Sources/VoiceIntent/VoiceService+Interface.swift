@@ -56,7 +56,7 @@ extension VoiceService {
           in: [.init("audio", .unixFD), .init("seat", .string), .init("dialogue", .string)],
           out: recognitionOutputs,
           documentation:
-            "Recognises speech read from a file descriptor until end of file, without holding the bus: a WAV stream (it starts with RIFF; 16 kHz mono 16-bit PCM) or raw 16 kHz mono 16-bit little-endian PCM. Close the writing end when the audio is complete: the stream must end within \(limits.streamTimeout.components.seconds) s of the call (\(bounds)), else Timeout; call with a reply timeout longer than that when streaming live audio. Otherwise as RecognizeFile; Ogg, FLAC, MP3 and AIFF streams get UnsupportedAudioFormat."
+            "Recognises speech read from a file descriptor until end of file, without holding the bus: a WAV stream (it starts with RIFF; 16 kHz mono 16-bit PCM; a data length its writer could not know, as sox or arecord leave when writing into a pipe, is read to the end of the stream) or raw 16 kHz mono 16-bit little-endian PCM. Close the writing end when the audio is complete: the stream must end within \(limits.streamTimeout.components.seconds) s of the call (\(bounds)), else Timeout; call with a reply timeout longer than that when streaming live audio. Otherwise as RecognizeFile; Ogg, FLAC, MP3 and AIFF streams get UnsupportedAudioFormat."
         ) { call in
           let (audio, seat, dialogue) = try call.decode(DBusFileDescriptor.self, String.self, String.self)
           return try await recognition.recognize(.stream(audio), seat: seat, dialogue: dialogue)

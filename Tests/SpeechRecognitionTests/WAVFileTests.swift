@@ -56,6 +56,21 @@ import Testing
     #expect(problem(riff(formatChunk())) == .missingData)
   }
 
+  /// A stream's writer may not know the data length; only a stream may run the data chunk to the end.
+  @Test func aStreamedDataChunkWithAPlaceholderLengthRunsToTheEnd() throws {
+    let streamed = riff(formatChunk() + bytes("data") + le32(0x7FFF_F000) + le16(1) + le16(2) + le16(0xFFFF))
+    #expect(try WAVFile.samples(from: streamed, source: "s", lengthMayBeUnknown: true) == [1, 2, -1])
+    #expect(problem(streamed) == .truncated("'data' chunk"))
+    let odd = riff(formatChunk() + bytes("data") + le32(0x7FFF_F000) + le16(1) + [7])
+    #expect(throws: AudioFormatError.self) {
+      try WAVFile.samples(from: odd, source: "s", lengthMayBeUnknown: true)
+    }
+    let shortFormat = riff(bytes("fmt ") + le32(0x7FFF_F000) + le16(1))
+    #expect(throws: AudioFormatError.self) {
+      try WAVFile.samples(from: shortFormat, source: "s", lengthMayBeUnknown: true)
+    }
+  }
+
   @Test func rejectsOtherEncodings() {
     #expect(problem(riff(formatChunk(tag: 3, bits: 32))) == .unsupportedEncoding(formatTag: 3))
   }
