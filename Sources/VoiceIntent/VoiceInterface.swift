@@ -28,6 +28,8 @@ public enum VoiceError: Error, DBusErrorConvertible, Equatable {
   case busy(String)
   /// The service runs without speech recognition, or the recogniser failed.
   case speechUnavailable(String)
+  /// The caller may not have the service open files for it.
+  case accessDenied(String)
 
   /// The D-Bus error with its versioned name.
   public var dbusError: DBusError {
@@ -49,6 +51,7 @@ public enum VoiceError: Error, DBusErrorConvertible, Equatable {
     case .timeout(let reason): DBusError("org.cabin.Voice1.Error.Timeout", reason)
     case .busy(let reason): DBusError("org.cabin.Voice1.Error.Busy", reason)
     case .speechUnavailable(let reason): DBusError("org.cabin.Voice1.Error.SpeechUnavailable", reason)
+    case .accessDenied(let reason): DBusError("org.cabin.Voice1.Error.AccessDenied", reason)
     }
   }
 }

@@ -10,7 +10,7 @@ extension VoiceService {
     DBusArgument("transcript", .string), DBusArgument("confidence", .double), intentsArgument,
   ]
 
-  static func makeInterface(recognition: Recognition) -> DBusInterface {
+  static func makeInterface(recognition: Recognition, fileCallers: Set<UInt32>) -> DBusInterface {
     let engine = recognition.engine
     let logger = recognition.logger
     let versions = engine.configuration.modelVersions
@@ -46,9 +46,15 @@ extension VoiceService {
           in: [.init("path", .string), .init("seat", .string), .init("dialogue", .string)],
           out: recognitionOutputs,
           documentation:
-            "Recognises speech in a WAV file that the service opens itself: an absolute path to 16 kHz mono 16-bit PCM (\(bounds)). seat and dialogue as for Understand. Returns the transcript (empty, with no intents, when nothing was recognised), the recogniser's confidence (0 to 1) and the transcript's intents as Understand returns them. Sends WakeWordDetected for each 'hey cabin' spotted (the command is then the audio after the first), IntentsRecognized for a non-empty transcript, and RecognitionFailed when it fails. Errors: UnsupportedAudioFormat (another rate, channel count, sample size or encoding, or not WAV), InvalidAudio (damaged), EmptyAudio, CannotReadAudio, AudioTooLong, Busy, InvalidSeat, SpeechUnavailable."
+            "Recognises speech in a WAV file that the service opens itself, with its own rights, so only for callers running as root or as the service's user (others get AccessDenied and pass a descriptor to Recognize): an absolute path to 16 kHz mono 16-bit PCM (\(bounds)). seat and dialogue as for Understand. Returns the transcript (empty, with no intents, when nothing was recognised), the recogniser's confidence (0 to 1) and the transcript's intents as Understand returns them. Sends WakeWordDetected for each 'hey cabin' spotted (the command is then the audio after the first), IntentsRecognized for a non-empty transcript, and RecognitionFailed when it fails. Errors: UnsupportedAudioFormat (another rate, channel count, sample size or encoding, or not WAV), InvalidAudio (damaged), EmptyAudio, CannotReadAudio, AudioTooLong, Busy, InvalidSeat, SpeechUnavailable, AccessDenied."
         ) { call in
           let (path, seat, dialogue) = try call.decode(String.self, String.self, String.self)
+          let caller = try await call.credentials().userID
+          guard let caller, fileCallers.contains(caller) else {
+            throw VoiceError.accessDenied(
+              "user \(caller.map(String.init) ?? "unknown") may not have the service open files; open the file and pass its descriptor to Recognize"
+            )
+          }
           return try await recognition.recognize(.path(path), seat: seat, dialogue: dialogue)
         },
         DBusMethod(

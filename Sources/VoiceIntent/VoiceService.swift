@@ -109,12 +109,21 @@ public struct VoiceService: Sendable {
   /// The exported interface.
   public let interface: DBusInterface
 
-  /// Builds the service around an engine and, for audio, a speech engine.
-  public init(engine: VoiceEngine, speech: SpeechEngine? = nil, logger: Logger) {
+  /// The user ids whose callers may name a file for `RecognizeFile`. The service opens the file
+  /// with its own rights, so by default only root and the service's own user may; other callers
+  /// open the file themselves and pass the descriptor to `Recognize`.
+  public static var defaultFileCallers: Set<UInt32> { [0, getuid()] }
+
+  /// Builds the service around an engine and, for audio, a speech engine; `fileCallers` are the
+  /// user ids allowed to call `RecognizeFile`.
+  public init(
+    engine: VoiceEngine, speech: SpeechEngine? = nil, fileCallers: Set<UInt32> = defaultFileCallers,
+    logger: Logger
+  ) {
     self.engine = engine
     self.speech = speech
     let recognition = Recognition(engine: engine, speech: speech, logger: logger)
-    interface = Self.makeInterface(recognition: recognition)
+    interface = Self.makeInterface(recognition: recognition, fileCallers: fileCallers)
     recognition.interface.withLock { $0 = interface }
   }
 

@@ -91,13 +91,13 @@ struct SpeechService {
   let proxy: DBusProxy
 
   /// Starts the service with `speech` (the suite's shared engine by default).
-  init(speech: SpeechEngine? = nil) async throws {
+  init(speech: SpeechEngine? = nil, fileCallers: Set<UInt32> = VoiceService.defaultFileCallers) async throws {
     bus = try PrivateBus()
     server = try bus.connect()
     client = try bus.connect()
     let engine = try VoiceEngine(configuration: .init(intentsDirectory: SpeechFixtures.intentsDirectory))
     let service = VoiceService(
-      engine: engine, speech: try speech ?? SpeechFixtures.sharedSpeech.get(),
+      engine: engine, speech: try speech ?? SpeechFixtures.sharedSpeech.get(), fileCallers: fileCallers,
       logger: Logger(label: "test.voice"))
     for object in service.definition.objects { try server.export(object.interfaces, at: object.path) }
     _ = try await server.requestName(VoiceService.busName)

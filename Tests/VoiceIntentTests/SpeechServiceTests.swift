@@ -63,6 +63,24 @@ struct SpeechServiceTests {
     await #expect(throws: DBusError.self) { try await service.recognizeFile(piped) }
   }
 
+  /// The service opens a named file with its own rights, so only callers of trusted users may
+  /// name one; the others pass a descriptor they opened themselves.
+  @Test func recognizeFileIsRefusedToUntrustedUsersWhileRecognizeStillServesThem() async throws {
+    let directory = try SpeechFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let service = try await SpeechService(fileCallers: [])
+    let clip = try await SpeechFixtures.clip("pause the music", voice: "en-us", in: directory)
+    do {
+      _ = try await service.recognizeFile(clip)
+      Issue.record("RecognizeFile answered an untrusted caller")
+    } catch let error as DBusError {
+      #expect(error.name.rawValue == "org.cabin.Voice1.Error.AccessDenied")
+      #expect(error.message.contains("Recognize"), "\(error.message)")
+    }
+    let heard = try await service.recognize(SpeechFixtures.stream(Data(contentsOf: clip)).audio)
+    #expect(heard.intents == ["media.pause"], "heard '\(heard.transcript)'")
+  }
+
   @Test func theWakePhraseIsSignalledWithItsOffsetAndTheCommandAfterItUnderstood() async throws {
     let directory = try SpeechFixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
