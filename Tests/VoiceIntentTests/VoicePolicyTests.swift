@@ -1,0 +1,60 @@
+import CabinDBus
+import CabinTestKit
+import Foundation
+import Logging
+import Testing
+import VoiceIntent
+
+/// The committed system-bus policy for `org.cabin.Voice1` and the service's own check on
+/// `RecognizeFile`, exercised by a client running as another user (`nobody`, through `setpriv`).
+@Suite("Voice service under the system-bus policy", .timeLimit(.minutes(1)))
+struct VoicePolicyTests {
+  private static let script = """
+    import sys, dbus
+    bus = dbus.bus.BusConnection(sys.argv[1])
+    voice = dbus.Interface(bus.get_object("org.cabin.Voice1", "/org/cabin/Voice"), "org.cabin.Voice1")
+    def attempt(name, call):
+        try:
+            call()
+            print(name, "ok")
+        except dbus.DBusException as error:
+            print(name, error.get_dbus_name())
+    attempt("Understand", lambda: voice.Understand("open the sunroof", "driver", ""))
+    attempt("RecognizeFile", lambda: voice.RecognizeFile("/etc/shadow", "driver", ""))
+    attempt("SetContacts", lambda: voice.SetContacts(dbus.Array([], signature="(sas)")))
+    """
+
+  @Test func anotherUserMayAskButNeitherNameFilesNorReplaceContacts() async throws {
+    let bus = try PrivateBus(systemPolicies: PrivateBus.committedSystemPolicies)
+    defer { bus.stop() }
+    let server = try bus.connect()
+    defer { server.close() }
+    let engine = try VoiceEngine(
+      configuration: .init(intentsDirectory: PrivateBus.packageRoot.appendingPathComponent("Config/intents")))
+    let service = VoiceService(engine: engine, logger: Logger(label: "test.voice"))
+    for object in service.definition.objects { try server.export(object.interfaces, at: object.path) }
+    #expect(try await server.requestName(VoiceService.busName) == .primaryOwner)
+
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "cabin-voice-policy-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let script = directory.appendingPathComponent("client.py")
+    try Self.script.write(to: script, atomically: true, encoding: .utf8)
+    let nobody = try await ExternalTool.run(
+      "/usr/bin/setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", script.path, bus.address])
+    #expect(nobody.status == 0, "\(nobody.error)")
+    #expect(
+      nobody.output.split(separator: "\n") == [
+        "Understand ok", "RecognizeFile org.cabin.Voice1.Error.AccessDenied",
+        "SetContacts org.freedesktop.DBus.Error.AccessDenied",
+      ])
+
+    // The service's own user passes the file check (this service has no speech engine).
+    let owner = try await ExternalTool.run("/usr/bin/python3", [script.path, bus.address])
+    #expect(
+      owner.output.contains("RecognizeFile org.cabin.Voice1.Error.SpeechUnavailable"), "\(owner.output)")
+    #expect(owner.output.contains("SetContacts ok"), "\(owner.output)")
+  }
+}
