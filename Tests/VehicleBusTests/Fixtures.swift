@@ -17,17 +17,20 @@ final class VehicleFixture: Sendable {
 
   static let configDirectory = PrivateBus.packageRoot.appendingPathComponent("Config")
 
-  init(scenario: String? = "city-rain", rate: Double? = 1, autoplay: Bool = true) async throws {
-    bus = try PrivateBus()
+  /// Starts the service on `bus` (a new private bus by default).
+  init(scenario: String? = "city-rain", rate: Double? = 1, autoplay: Bool = true, bus: PrivateBus? = nil)
+    async throws
+  {
+    self.bus = try bus ?? PrivateBus()
     var configuration = VehicleServiceConfiguration(configDirectory: Self.configDirectory, scenario: scenario)
     configuration.rate = rate
     configuration.autoplay = autoplay
     var logger = Logger(label: "test.vehicle")
     logger.logLevel = .warning
     service = try await VehicleService(configuration: configuration, logger: logger)
-    group = ServiceGroup(services: [service.host(bus: .address(bus.address))], logger: logger)
+    group = ServiceGroup(services: [service.host(bus: .address(self.bus.address))], logger: logger)
     running = Task { [group] in try await group.run() }
-    connection = try bus.connect()
+    connection = try self.bus.connect()
     client = VehicleClient(connection: connection)
     let deadline = ContinuousClock.now + .seconds(10)
     while try await connection.nameOwner(VehicleObjects.busName) == nil {
@@ -80,10 +83,10 @@ func firstChange(
 
 /// Runs `body` with a fresh vehicle service on a private bus, stopping both afterwards.
 func withVehicle<T: Sendable>(
-  scenario: String? = "city-rain", rate: Double? = 1, autoplay: Bool = true,
+  scenario: String? = "city-rain", rate: Double? = 1, autoplay: Bool = true, bus: PrivateBus? = nil,
   _ body: (VehicleFixture) async throws -> T
 ) async throws -> T {
-  let fixture = try await VehicleFixture(scenario: scenario, rate: rate, autoplay: autoplay)
+  let fixture = try await VehicleFixture(scenario: scenario, rate: rate, autoplay: autoplay, bus: bus)
   do {
     let result = try await body(fixture)
     await fixture.stop()
