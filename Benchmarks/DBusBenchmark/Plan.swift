@@ -90,13 +90,13 @@ struct Plan: Sendable {
         let benchCase = cases[(offset + round) % cases.count]
         let server = benchCase.callsCabinServer ? cabinServer.processID : baselineServer.processID
         let serverBefore = cpuNanoseconds(ofProcess: server)
-        let clientBefore = cpuNanoseconds(ofProcess: getpid())
+        let clientBefore = ownCPUNanoseconds()
         var figures = try await measure(benchCase, address: bus.address, baseline: baseline, client: client)
         if benchCase.isMethodCall {
           let calls = Int64(iterations + warmup)
           figures.serverCPUPerCall = (cpuNanoseconds(ofProcess: server) - serverBefore) / calls
           figures.clientCPUPerCall =
-            (figures.clientCPUTotal ?? (cpuNanoseconds(ofProcess: getpid()) - clientBefore)) / calls
+            (figures.clientCPUTotal ?? (ownCPUNanoseconds() - clientBefore)) / calls
         }
         runs[benchCase, default: []].append(figures)
       }
