@@ -4,6 +4,7 @@ import CabinInference
 import CabinService
 import Foundation
 import IntentUnderstanding
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -131,8 +132,11 @@ extension CabinCommand {
           "Also list every wrong answer with its sentence (for a project-owned set, not a measurement set).")
       var mistakes = false
 
-      @Option(help: "Use this cosine similarity as stage 2's none threshold instead of the calibrated one.")
-      var noneThreshold: Float?
+      @Option(
+        help:
+          "Use this score as stage 2's none threshold instead of the configured one; repeat it to sweep several values (examples are embedded once)."
+      )
+      var noneThreshold: [Float] = []
 
       func run() async throws {
         guard let config = configDir.map({ URL(fileURLWithPath: $0) }) ?? CabinPaths.configDirectory() else {
@@ -143,8 +147,17 @@ extension CabinCommand {
         let embedder: (any SentenceEmbedder)? =
           grammarOnly
           ? nil
-          : try SentenceEncoder(
-            modelDirectory: CabinPaths.modelDirectory(named: "all-MiniLM-L6-v2", configDirectory: config))
+          : MemoisingEmbedder(
+            try SentenceEncoder(
+              modelDirectory: CabinPaths.modelDirectory(named: "all-MiniLM-L6-v2", configDirectory: config)))
+        for threshold in noneThreshold.isEmpty ? [nil] : noneThreshold.map(Optional.some) {
+          try evaluate(cases, config: config, embedder: embedder, noneThreshold: threshold)
+        }
+      }
+
+      private func evaluate(
+        _ cases: [EvaluationCase], config: URL, embedder: (any SentenceEmbedder)?, noneThreshold: Float?
+      ) throws {
         let understander = try IntentUnderstander.load(
           directory: config.appendingPathComponent("intents"), embedder: embedder,
           noneThreshold: noneThreshold)
@@ -161,6 +174,25 @@ extension CabinCommand {
               + String(format: "%.2f", mistake.confidence) + "): \(mistake.text)")
         }
       }
+    }
+  }
+}
+
+/// Remembers every embedding it computed, so that a threshold sweep embeds each sentence once.
+final class MemoisingEmbedder: SentenceEmbedder {
+  private let base: any SentenceEmbedder
+  private let known = Mutex<[String: [Float]]>([:])
+
+  init(_ base: any SentenceEmbedder) { self.base = base }
+
+  var dimension: Int { base.dimension }
+
+  func embed(_ texts: [String]) throws -> [[Float]] {
+    let missing = Array(Set(known.withLock { known in texts.filter { known[$0] == nil } }))
+    let fresh = missing.isEmpty ? [] : try base.embed(missing)
+    return known.withLock { known in
+      for (text, vector) in zip(missing, fresh) { known[text] = vector }
+      return texts.map { known[$0] ?? [] }
     }
   }
 }

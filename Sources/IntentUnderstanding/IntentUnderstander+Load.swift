@@ -25,8 +25,9 @@ extension IntentUnderstander {
   /// Reads `*.grammar`; with an embedder, also reads `examples.txt` and trains stage 2 on those
   /// examples together with `Grammar.sampleSentences()`. Stage 2's `none` threshold is, in order:
   /// `noneThreshold` when given, `noneThreshold` in `classifier.json` when that file exists (tuned
-  /// for the MiniLM encoder with `scripts/tune-none-threshold.sh` on the project's validation set),
-  /// else the leave-one-out calibration over the examples.
+  /// for the MiniLM encoder with `scripts/tune-none-threshold.sh` on the project's validation sets),
+  /// else the leave-one-out calibration over the examples. `classifier.json` may also set
+  /// `neighbours` (k, default 5) and `centroidWeight` (default 0).
   public static func load(
     directory: URL, configuration: Configuration = Configuration(), embedder: (any SentenceEmbedder)? = nil,
     catalog: IntentCatalog = .v1, noneThreshold: Float? = nil
@@ -36,9 +37,11 @@ extension IntentUnderstander {
     if let embedder {
       let examples = try IntentExample.load(
         contentsOf: directory.appendingPathComponent("examples.txt"), catalog: catalog)
+      let settings = try ClassifierSettings.load(directory: directory)
       classifier = try NearestNeighbourClassifier(
         examples: examples + grammar.sampleSentences(), embedder: embedder,
-        noneThreshold: noneThreshold ?? ClassifierSettings.load(directory: directory)?.noneThreshold)
+        neighbours: settings?.neighbours ?? 5, centroidWeight: settings?.centroidWeight ?? 0,
+        noneThreshold: noneThreshold ?? settings?.noneThreshold)
     }
     return try IntentUnderstander(
       grammar: grammar, configuration: configuration, catalog: catalog, classifier: classifier)
@@ -47,8 +50,12 @@ extension IntentUnderstander {
 
 /// Stage 2 settings tuned for the shipped encoder: `classifier.json` next to the examples.
 struct ClassifierSettings: Decodable {
-  /// The cosine similarity below which stage 2 answers `none`.
+  /// The score below which stage 2 answers `none`.
   var noneThreshold: Float
+  /// How many neighbours vote (default 5).
+  var neighbours: Int?
+  /// The share of an intent's score that comes from its centroid (default 0).
+  var centroidWeight: Float?
 
   /// The settings in `directory/classifier.json`, or `nil` when there is no such file.
   static func load(directory: URL) throws -> ClassifierSettings? {
@@ -59,10 +66,15 @@ struct ClassifierSettings: Decodable {
       settings = try JSONDecoder().decode(ClassifierSettings.self, from: Data(contentsOf: url))
     } catch {
       throw GrammarError(
-        file: url.lastPathComponent, line: 0, message: "expected {\"noneThreshold\": NUMBER} (\(error))")
+        file: url.lastPathComponent, line: 0, message: "expected {\"noneThreshold\": NUMBER, ...} (\(error))")
     }
     guard (0..<1).contains(settings.noneThreshold) else {
       throw GrammarError(file: url.lastPathComponent, line: 0, message: "noneThreshold must be in 0..<1")
+    }
+    guard (settings.neighbours ?? 1) >= 1, (0...1).contains(settings.centroidWeight ?? 0) else {
+      throw GrammarError(
+        file: url.lastPathComponent, line: 0,
+        message: "neighbours must be at least 1, centroidWeight in 0...1")
     }
     return settings
   }

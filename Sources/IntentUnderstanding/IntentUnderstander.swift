@@ -40,6 +40,10 @@ public struct IntentUnderstander: Sendable {
 
   /// Stage 2's `none` threshold (cosine similarity), or `nil` without stage 2.
   public var noneThreshold: Float? { classifier?.noneThreshold }
+  /// How many neighbours vote in stage 2, or `nil` without stage 2.
+  public var stageTwoNeighbours: Int? { classifier?.neighbours }
+  /// Stage 2's centroid weight, or `nil` without stage 2.
+  public var stageTwoCentroidWeight: Float? { classifier?.centroidWeight }
 
   private static let conjunctions: Set<String> = ["and", "then", "also", "plus"]
   private static let conjunctionInTextCost = 0.3

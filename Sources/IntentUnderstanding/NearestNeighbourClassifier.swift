@@ -76,9 +76,13 @@ public enum ClassifierError: Error, Equatable, CustomStringConvertible {
 
 /// Stage 2: nearest neighbours over the project's example sentences, with a calibrated `none` threshold.
 ///
-/// Examples labelled `none` take part as neighbours. The threshold is chosen by leave-one-out over
-/// the examples: each example is classified by the others, and the similarity below which an
-/// answer becomes `none` is the one that gets the most examples right.
+/// Examples labelled `none` take part as neighbours. The `k` nearest examples vote for an intent,
+/// weighted by similarity; the winner's score is its closest example's similarity, blended with the
+/// similarity to the centroid of all its examples (`centroidWeight`), so that one lucky neighbour
+/// counts less than closeness to the intent as a whole. Below the `none` threshold the answer is
+/// `none`. Without a given threshold it is chosen by leave-one-out over the examples: each example
+/// is classified by the others, and the score below which an answer becomes `none` is the one that
+/// gets the most examples right.
 public struct NearestNeighbourClassifier: Sendable {
   /// The decision for one sentence.
   public struct Decision: Sendable, Equatable {
@@ -86,37 +90,39 @@ public struct NearestNeighbourClassifier: Sendable {
     public var intent: String
     /// How sure the classifier is, from 0 to 1.
     public var confidence: Double
-    /// Cosine similarity to the closest example of the chosen intent.
+    /// The chosen intent's score: cosine similarity to its closest example, blended with the
+    /// similarity to its centroid.
     public var similarity: Float
   }
 
-  /// Below this similarity the answer is `none`.
+  /// Below this score the answer is `none`.
   public let noneThreshold: Float
+  /// The share of an intent's score that comes from its centroid, from 0 (closest example only) to 1.
+  public var centroidWeight: Float { neighbourhood.centroidWeight }
   /// How many neighbours vote.
-  public let neighbours: Int
+  public var neighbours: Int { neighbourhood.neighbours }
   private let embedder: any SentenceEmbedder
-  private let labels: [String]
-  private let vectors: [[Float]]
+  private let neighbourhood: Neighbourhood
 
   /// Embeds the examples and calibrates the `none` threshold (unless one is given).
   public init(
     examples: [IntentExample], embedder: any SentenceEmbedder, neighbours: Int = 5,
-    noneThreshold: Float? = nil
+    centroidWeight: Float = 0, noneThreshold: Float? = nil
   ) throws {
     guard !examples.isEmpty else { throw ClassifierError.noExamples }
     self.embedder = embedder
-    self.neighbours = max(1, neighbours)
-    labels = examples.map(\.intent)
-    vectors = try Self.embedNormalised(examples.map(\.text), with: embedder)
-    self.noneThreshold =
-      noneThreshold ?? Self.calibrate(labels: labels, vectors: vectors, neighbours: self.neighbours)
+    let labels = examples.map(\.intent)
+    let vectors = try Self.embedNormalised(examples.map(\.text), with: embedder)
+    neighbourhood = Neighbourhood(
+      labels: labels, vectors: vectors, centroids: Self.centroids(labels: labels, vectors: vectors),
+      neighbours: max(1, neighbours), centroidWeight: min(1, max(0, centroidWeight)))
+    self.noneThreshold = noneThreshold ?? neighbourhood.calibrate()
   }
 
   /// Classifies one sentence.
   public func classify(_ text: String) throws -> Decision {
     let vector = try Self.embedNormalised([text], with: embedder)[0]
-    let similarities = vectors.map { Self.dot($0, vector) }
-    let vote = Self.vote(similarities: similarities, labels: labels, neighbours: neighbours, excluding: nil)
+    let vote = neighbourhood.vote(for: vector, excluding: nil)
     if vote.label == IntentCatalog.none || vote.similarity < noneThreshold {
       let margin = Double(noneThreshold - vote.similarity) / Double(max(noneThreshold, 0.01))
       let confidence = vote.label == IntentCatalog.none ? Double(vote.similarity) : 0.5 + 0.5 * margin
@@ -144,7 +150,7 @@ public struct NearestNeighbourClassifier: Sendable {
     }
   }
 
-  private static func dot(_ a: [Float], _ b: [Float]) -> Float {
+  fileprivate static func dot(_ a: [Float], _ b: [Float]) -> Float {
     a.withUnsafeBufferPointer { left in
       b.withUnsafeBufferPointer { right in
         var sum: Float = 0
@@ -154,11 +160,33 @@ public struct NearestNeighbourClassifier: Sendable {
     }
   }
 
-  private static func vote(
-    similarities: [Float], labels: [String], neighbours: Int, excluding: Int?
-  ) -> (label: String, similarity: Float) {
+  /// The normalised mean of each intent's example vectors.
+  private static func centroids(labels: [String], vectors: [[Float]]) -> [String: [Float]] {
+    var sums: [String: [Float]] = [:]
+    for (label, vector) in zip(labels, vectors) {
+      sums[label] = zip(sums[label] ?? [Float](repeating: 0, count: vector.count), vector).map { $0 + $1 }
+    }
+    return sums.mapValues { sum in
+      let norm = dot(sum, sum).squareRoot()
+      return norm > 0 ? sum.map { $0 / norm } : sum
+    }
+  }
+}
+
+/// The embedded examples and how they vote.
+private struct Neighbourhood {
+  let labels: [String]
+  let vectors: [[Float]]
+  let centroids: [String: [Float]]
+  let neighbours: Int
+  let centroidWeight: Float
+
+  /// The `k` nearest examples (but `excluding`) vote; the winner's score blends its closest example
+  /// with its centroid.
+  func vote(for vector: [Float], excluding: Int?) -> (label: String, similarity: Float) {
     var top: [(index: Int, similarity: Float)] = []
-    for (index, similarity) in similarities.enumerated() where index != excluding {
+    for (index, example) in vectors.enumerated() where index != excluding {
+      let similarity = NearestNeighbourClassifier.dot(example, vector)
       if top.count < neighbours {
         top.append((index, similarity))
         top.sort { $0.similarity > $1.similarity }
@@ -176,15 +204,21 @@ public struct NearestNeighbourClassifier: Sendable {
     }
     let winner = weights.max { lhs, rhs in lhs.value != rhs.value ? lhs.value < rhs.value : lhs.key > rhs.key
     }
-    guard let label = winner?.key else { return (IntentCatalog.none, 0) }
-    return (label, best[label] ?? 0)
+    guard let label = winner?.key, let closest = best[label] else { return (IntentCatalog.none, 0) }
+    guard centroidWeight > 0, label != IntentCatalog.none, let centroid = centroids[label] else {
+      return (label, closest)
+    }
+    return (
+      label,
+      (1 - centroidWeight) * closest + centroidWeight * NearestNeighbourClassifier.dot(centroid, vector)
+    )
   }
 
-  private static func calibrate(labels: [String], vectors: [[Float]], neighbours: Int) -> Float {
+  /// Leave-one-out over the examples (centroids still include the example left out).
+  func calibrate() -> Float {
     var outcomes: [(similarity: Float, label: String, truth: String)] = []
     for index in vectors.indices {
-      let similarities = vectors.map { dot($0, vectors[index]) }
-      let vote = vote(similarities: similarities, labels: labels, neighbours: neighbours, excluding: index)
+      let vote = vote(for: vectors[index], excluding: index)
       outcomes.append((vote.similarity, vote.label, labels[index]))
     }
     var bestThreshold: Float = 0.5

@@ -41,6 +41,25 @@ import Testing
     #expect(unrelated.intent == IntentCatalog.none)
   }
 
+  /// The winner's score blends its closest example with its centroid: here the closest example is
+  /// the query itself (1), the centroid of [1, 0, 0] and [0.6, 0.8, 0] is [0.894, 0.447, 0].
+  @Test func centroidWeightBlendsClosestExampleAndCentroid() throws {
+    let embedder = TableEmbedder(
+      table: ["a1": [1, 0, 0], "a2": [0.6, 0.8, 0], "b": [0, 0, 1], "query": [1, 0, 0]], dimension: 3)
+    let examples = [
+      IntentExample(intent: "media.pause", text: "a1"), IntentExample(intent: "media.pause", text: "a2"),
+      IntentExample(intent: "media.next", text: "b"),
+    ]
+    let centroid = Float(1.6 / (1.6 * 1.6 + 0.8 * 0.8).squareRoot())
+    for (weight, expected) in [(Float(0), Float(1)), (0.5, (1 + centroid) / 2), (1, centroid)] {
+      let classifier = try NearestNeighbourClassifier(
+        examples: examples, embedder: embedder, neighbours: 2, centroidWeight: weight, noneThreshold: 0.5)
+      let decision = try classifier.classify("query")
+      #expect(decision.intent == "media.pause")
+      #expect(abs(decision.similarity - expected) < 1e-5, "weight \(weight)")
+    }
+  }
+
   @Test func loadBuildsBothStagesFromTheConfigurationDirectory() throws {
     let understander = try IntentUnderstander.load(
       directory: Support.intentsDirectory, embedder: HashedNGramEmbedder(dimension: 256))

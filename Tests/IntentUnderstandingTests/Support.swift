@@ -10,6 +10,8 @@ enum Support {
     "Fixtures")
   static let devSet = packageRoot.appendingPathComponent("../shared/data/intents/dev.jsonl").standardized
   static let validationSet = fixtures.appendingPathComponent("validation.jsonl")
+  /// Colloquial, indirect and misspelt requests, held out from `examples.txt`.
+  static let hardValidationSet = fixtures.appendingPathComponent("validation-hard.jsonl")
   /// The installed all-MiniLM-L6-v2 (`CABIN_MODEL_DIR` or `models/`), as the encoder tests use it.
   static let encoderDirectory =
     ProcessInfo.processInfo.environment["CABIN_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
