@@ -3,7 +3,8 @@
 # value, in-scope accuracy, out-of-scope precision and recall, and how many sentences are right.
 # By default it scores both project sets together: validation.jsonl and the harder
 # validation-hard.jsonl (colloquial, indirect and misspelt driver requests, held out from
-# examples.txt). The value with the most right goes into Config/intents/classifier.json, next to
+# examples.txt); validation-areas.jsonl stays out of the sweep, as a held-out check with its own floors.
+# The value with the most right goes into Config/intents/classifier.json, next to
 # the neighbours and centroidWeight it was swept with. Never run this on a measurement set
 # (../shared/data/intents/dev.jsonl): thresholds are tuned on validation only.
 # Usage: scripts/tune-none-threshold.sh [VALIDATION.jsonl ...]   (after `swift build -c release`)
