@@ -326,10 +326,16 @@ var wakeScores = [
   try scoreWake(
     "previous defaults", .init(languageModel: nil, keyphraseThreshold: 1e-20, wakePronunciations: [])),
 ]
-for threshold in [1e-20, 1e-30, 1e-35] where threshold != defaults.keyphraseThreshold {
+// One threshold for every default pronunciation, against the defaults' threshold per pronunciation.
+for threshold in [1e-25, 1e-30, 1e-35] {
   wakeScores.append(
     try scoreWake(
-      String(format: "threshold %.0e", threshold), .init(languageModel: nil, keyphraseThreshold: threshold)))
+      String(format: "all at %.0e", threshold),
+      .init(
+        languageModel: nil,
+        wakePronunciations: defaults.wakePronunciations.map {
+          WakePronunciation($0.phones, threshold: threshold)
+        })))
 }
 
 // MARK: Report

@@ -65,6 +65,8 @@ final class PocketSphinxDecoder {
 
   private let config: OpaquePointer
   private let decoder: OpaquePointer
+  /// The cepstral mean normalisation the acoustic model asks for (batch for Debian's en-us).
+  private let normalisation: cmn_type_t
 
   init(acousticModel: URL, dictionary: URL) throws {
     // "-logfn" sends pocketsphinx's and sphinxbase's log to a file; /dev/null silences it.
@@ -77,6 +79,7 @@ final class PocketSphinxDecoder {
     }
     self.config = config
     self.decoder = decoder
+    normalisation = ps_get_feat(decoder).pointee.cmn
   }
 
   deinit {
@@ -92,14 +95,16 @@ final class PocketSphinxDecoder {
     try check(ps_set_keyphrase(decoder, search, phrase), "ps_set_keyphrase", phrase)
   }
 
-  /// Adds a keyword-list search spotting any of `words` (dictionary words, one phrase each), all with
-  /// the detection threshold `threshold`.
-  func addKeywords(search: String, words: [String], threshold: Double) throws {
+  /// Adds a keyword-list search spotting any of `phrases` (dictionary words), each with its own
+  /// detection threshold.
+  func addKeywords(search: String, phrases: [(phrase: String, threshold: Double)]) throws {
     // ps_set_kws reads the list from a file: one phrase a line, its threshold between slashes.
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-kws-\(UUID().uuidString)")
-    try words.map { "\($0) /\(threshold)/\n" }.joined().write(to: file, atomically: true, encoding: .utf8)
+    let lines = phrases.map { "\($0.phrase) /\($0.threshold)/\n" }.joined()
+    try lines.write(to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
-    try check(ps_set_kws(decoder, search, file.path), "ps_set_kws", words.joined(separator: ", "))
+    try check(
+      ps_set_kws(decoder, search, file.path), "ps_set_kws", phrases.map(\.phrase).joined(separator: ", "))
   }
 
   /// Adds `word` with `phones` (space-separated, from the acoustic model's phone set) to the
@@ -127,26 +132,30 @@ final class PocketSphinxDecoder {
     return String(cString: phones)
   }
 
-  func startUtterance(search: String) throws {
+  /// Decodes `samples` as one whole utterance of a new stream with `search`; the results are read
+  /// afterwards, with frames counted from the first sample.
+  ///
+  /// Nothing decoded before changes the result. A pocketsphinx stream keeps its noise level (which
+  /// drives spectral noise removal and the voice-activity detector that drops silent frames) from
+  /// one utterance to the next and counts frames stream-wide: without a new stream, the wake phrase
+  /// in the same clip was found at other frames, or not at all, depending on the clip before it. The
+  /// cepstral mean is the model's batch mean over this utterance alone: sphinxbase switches its
+  /// features to the running mean for good once audio is decoded in blocks, so the model's type is
+  /// restored before each utterance.
+  func decodeUtterance(_ samples: ArraySlice<Int16>, search: String) throws {
     try check(ps_set_search(decoder, search), "ps_set_search", search)
+    ps_get_feat(decoder).pointee.cmn = normalisation
+    try check(ps_start_stream(decoder), "ps_start_stream", search)
     try check(ps_start_utt(decoder), "ps_start_utt", search)
-  }
-
-  /// Decodes samples; `wholeUtterance` says they are all the utterance's audio, which lets the
-  /// front end normalise over the whole utterance instead of a running estimate.
-  func process(_ samples: ArraySlice<Int16>, wholeUtterance: Bool = false) throws {
     let count = samples.count
     let result = samples.withUnsafeBufferPointer { buffer in
-      ps_process_raw(decoder, buffer.baseAddress, count, 0, wholeUtterance ? 1 : 0)
+      ps_process_raw(decoder, buffer.baseAddress, count, 0, 1)
     }
     try check(result, "ps_process_raw", "\(count) samples")
+    try check(ps_end_utt(decoder), "ps_end_utt", search)
   }
 
-  func endUtterance() throws {
-    try check(ps_end_utt(decoder), "ps_end_utt", "utterance")
-  }
-
-  /// The best hypothesis so far (partial during an utterance, final after it), nil when empty.
+  /// The last utterance's hypothesis, nil when empty.
   func hypothesis() -> String? {
     var score: Int32 = 0
     guard let text = ps_get_hyp(decoder, &score) else { return nil }
@@ -154,12 +163,13 @@ final class PocketSphinxDecoder {
     return hypothesis.isEmpty ? nil : hypothesis
   }
 
-  /// The posterior probability of the final hypothesis (0...1).
+  /// The posterior probability of the last utterance's hypothesis (0...1).
   func posterior() -> Double {
     logmath_exp(ps_get_logmath(decoder), ps_get_prob(decoder))
   }
 
-  /// The words of the current hypothesis with their frames, fillers and silences left out.
+  /// The words of the last utterance's hypothesis with their frames from its start, fillers and
+  /// silences left out.
   func words() -> [DecodedWord] {
     let logmath = ps_get_logmath(decoder)
     var words: [DecodedWord] = []

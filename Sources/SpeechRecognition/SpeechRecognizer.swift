@@ -61,14 +61,28 @@ public struct WakeWordHit: Sendable, Equatable, Codable {
   public var end: Double
 }
 
+/// One way the wake phrase is spotted: the phones of each of its words, and the detection threshold.
+public struct WakePronunciation: Sendable, Equatable {
+  /// The phones of each word of the wake phrase (space-separated, from the acoustic model's phone set).
+  public var phones: [String]
+  /// pocketsphinx's keyphrase threshold for this pronunciation; lower finds more and false-alarms more.
+  public var threshold: Double
+
+  /// Creates a pronunciation.
+  public init(_ phones: [String], threshold: Double) {
+    self.phones = phones
+    self.threshold = threshold
+  }
+}
+
 /// Offline speech recognition over pocketsphinx 0.8: wake-phrase spotting, then commands through
 /// the grammar generated from the intent templates, with the general language model for free text.
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes: `cabin-eval-speech` measured commands in road noise at 0.46 times the
-/// audio's duration with the default beams on a loaded 2-core machine (0.29 with pocketsphinx's),
-/// wake spotting at 0.03.
+/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.29
+/// times the audio's duration with the default beams on a loaded 2-core machine (0.22 with
+/// pocketsphinx's), wake spotting at 0.03.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
@@ -79,16 +93,19 @@ public final class SpeechRecognizer {
   ///   disables free text.
   /// - `commandGrammar`: JSGF text for commands (from `JSGFGenerator`); nil disables commands.
   /// - `wakePhrase`: the keyphrase spotted by `spotWakeWord` ("hey cabin").
-  /// - `wakePronunciations`: the phones of each way the wake phrase is spotted, one string per word
-  ///   of `wakePhrase`; each becomes a keyphrase of its own words added to the dictionary. Empty spots
-  ///   `wakePhrase` with its dictionary pronunciation only. The default adds "cabin" with IH (as
-  ///   espeak-ng and most speakers say it) and with British AA, each after "hey" with and without
-  ///   its HH: on `cabin-eval-speech --set tuning` the dictionary pronunciation alone found none of
-  ///   30 clips in road noise (British voices never), these four 11 of 30 at 1e-25 with no false
-  ///   alarm in 417 s of other speech.
-  /// - `keyphraseThreshold`: pocketsphinx's `-kws_threshold`, for every wake pronunciation; lower
-  ///   finds more and false-alarms more. On the tuning set with the default pronunciations: 1e-20
-  ///   found 8 of 30, none false; 1e-25 11, none; 1e-30 17, 2; 1e-35 18, 6; 1e-40 21, 29.
+  /// - `wakePronunciations`: each way the wake phrase is spotted, with its own threshold; each
+  ///   becomes a keyphrase of its own words added to the dictionary. Empty spots `wakePhrase` with its
+  ///   dictionary pronunciation at `keyphraseThreshold`. The default adds "cabin" with IH (as espeak-ng
+  ///   and most speakers say it) and with British AA, each after "hey" with and without its HH. A
+  ///   phrase without HH is shorter and more often heard in other speech, so it needs a higher
+  ///   threshold. On `cabin-eval-speech --set tuning` (30 clips; 417 s of other speech), each clip
+  ///   decoded whole as a stream of its own: HH at 1e-40 and no HH at 1e-27, 1e-28, 1e-29, 1e-30 found
+  ///   16, 17, 20, 21 clips, none false in the other speech, but from 1e-29 a second hit came inside a
+  ///   command after the phrase ("hey cabin, how is the forecast"). With one threshold for all four,
+  ///   1e-35 false-alarmed 8 times, all without HH; HH at 1e-50 4 times. Adding the dictionary's
+  ///   K AE B AH N (espeak-ng's Scottish voice, which is missed most) found no more.
+  /// - `keyphraseThreshold`: pocketsphinx's `-kws_threshold` for the dictionary pronunciation when
+  ///   `wakePronunciations` is empty.
   /// - `grammarLanguageWeight`: the command grammar's `-lw`. pocketsphinx splits a branch's
   ///   probability evenly among its alternatives, so in a grammar with hundreds of phrases its
   ///   default of 6.5 lets short, weakly branching paths (numbers) beat what was said; a lower weight
@@ -103,7 +120,12 @@ public final class SpeechRecognizer {
   ///   the right path alive through noisy stretches: on `cabin-eval-speech --set tuning` (80 commands
   ///   in road noise) exact transcripts went from 42 to 47 and word errors from 35% to 24%, for about
   ///   twice the decoding time (`-wbeam` alone: 45, 27%; `-beam` and `-pbeam` alone: 43, 32%;
-  ///   `-lw` 2 or 6.5 and `-wip` 0.2 were each worse than the defaults below).
+  ///   `-lw` 2 or 6.5 and `-wip` 0.2 were each worse than the defaults below). With the grammar
+  ///   without filler words and each clip a stream of its own, they still pay: 57 exact and 14% word
+  ///   errors against 54 and 18% with pocketsphinx's beams, at 0.25 against 0.19 of real time;
+  ///   `-ds 2` fell to 41 and 32% for hardly any time saved, `-topn 2` to 55 and 16%, and
+  ///   `-maxhmmpf 2000` cost 3 exact transcripts (measured before clips were streams of their own).
+  ///   The grammar search is most of the time: a grammar of four phrases decodes at 0.015.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
   ///   posterior falls back to the language model (0 falls back only on an empty hypothesis).
   public struct Configuration: Sendable, Equatable {
@@ -117,10 +139,10 @@ public final class SpeechRecognizer {
     public var commandGrammar: String?
     /// The wake phrase.
     public var wakePhrase: String
-    /// The keyphrase detection threshold.
+    /// The keyphrase detection threshold of the dictionary pronunciation.
     public var keyphraseThreshold: Double
-    /// The wake phrase's pronunciations, one phone string per word each; empty for the dictionary's.
-    public var wakePronunciations: [[String]]
+    /// The wake phrase's pronunciations with their thresholds; empty for the dictionary's.
+    public var wakePronunciations: [WakePronunciation]
     /// The lowest grammar posterior accepted without falling back to the language model.
     public var commandConfidenceThreshold: Double
     /// The command grammar's language weight.
@@ -136,9 +158,12 @@ public final class SpeechRecognizer {
     /// The command grammar search's phone-transition beam.
     public var grammarPhoneBeam: Double
 
-    /// "hey cabin" with "cabin" as K AE B IH N and K AA B IH N, "hey" as HH EY and EY.
+    /// "hey cabin" with "cabin" as K AE B IH N and K AA B IH N, "hey" as HH EY (1e-40) and EY (1e-28).
     public static let defaultWakePronunciations = [
-      ["HH EY", "K AE B IH N"], ["HH EY", "K AA B IH N"], ["EY", "K AE B IH N"], ["EY", "K AA B IH N"],
+      WakePronunciation(["HH EY", "K AE B IH N"], threshold: 1e-40),
+      WakePronunciation(["HH EY", "K AA B IH N"], threshold: 1e-40),
+      WakePronunciation(["EY", "K AE B IH N"], threshold: 1e-28),
+      WakePronunciation(["EY", "K AA B IH N"], threshold: 1e-28),
     ]
 
     /// Debian's `pocketsphinx-en-us` model directory.
@@ -152,7 +177,7 @@ public final class SpeechRecognizer {
       commandGrammar: String? = nil, wakePhrase: String = "hey cabin", keyphraseThreshold: Double = 1e-25,
       commandConfidenceThreshold: Double = 0, grammarLanguageWeight: Double = 4,
       grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1,
-      wakePronunciations: [[String]] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
+      wakePronunciations: [WakePronunciation] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
       grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60
     ) {
       self.grammarBeam = grammarBeam
@@ -216,8 +241,9 @@ public final class SpeechRecognizer {
       )
       return
     }
-    var phrases: [String] = []
-    for (index, phones) in configuration.wakePronunciations.enumerated() {
+    var phrases: [(phrase: String, threshold: Double)] = []
+    for (index, pronunciation) in configuration.wakePronunciations.enumerated() {
+      let phones = pronunciation.phones
       guard phones.count == words.count else {
         throw SpeechEngineError(
           operation: "wake pronunciation",
@@ -227,10 +253,9 @@ public final class SpeechRecognizer {
       }
       let variant = words.map { "\($0)_wake\(index)" }
       for (word, phones) in zip(variant, phones) { try decoder.addWord(word, phones: phones) }
-      phrases.append(variant.joined(separator: " "))
+      phrases.append((variant.joined(separator: " "), pronunciation.threshold))
     }
-    try decoder.addKeywords(
-      search: SearchName.wake, words: phrases, threshold: configuration.keyphraseThreshold)
+    try decoder.addKeywords(search: SearchName.wake, phrases: phrases)
   }
 
   /// The words of a pronunciation dictionary file (alternative pronunciations folded), to pass to
@@ -296,41 +321,24 @@ public final class SpeechRecognizer {
 
   /// Finds every occurrence of the wake phrase in 16 kHz mono samples.
   ///
-  /// Audio is decoded in 0.1 s chunks; a hit's `end` is the end of the chunk in which it was
-  /// detected (up to 0.1 s late), its `start` that minus the phrase's decoded length. Audio should
-  /// start with some background sound: a phrase in the very first frames is missed.
+  /// The samples are decoded as one utterance of a stream of their own, so the result does not
+  /// depend on audio decoded before, and times count from the first sample. Hits are in order; pronunciations detected over the same stretch
+  /// are one hit. Audio should start with some background sound: a phrase in the very first frames
+  /// is missed.
   public func spotWakeWord(samples: [Int16]) throws -> [WakeWordHit] {
+    try decoder.decodeUtterance(samples[...], search: SearchName.wake)
+    guard decoder.hypothesis() != nil else { return [] }
+    let seconds = { (frame: Int) in Double(frame) / PocketSphinxDecoder.framesPerSecond }
     var hits: [WakeWordHit] = []
-    var utteranceStart = 0
-    try decoder.startUtterance(search: SearchName.wake)
-    func record(endingAt endSample: Int) {
-      // A spotted pronunciation variant is reported as the wake phrase itself.
-      guard decoder.hypothesis() != nil else { return }
-      let phrase = configuration.wakePhrase
-      // The keyphrase search's segment frames do not count from this utterance's start, so only
-      // their span is used; the detection happens at the phrase's end, within the last chunk.
-      let end = Double(endSample) / Double(WAVFile.sampleRate)
-      // With several pronunciations, more than one may be detected at once: each is a segment.
-      let span = decoder.words().map { $0.endFrame - $0.startFrame + 1 }.max() ?? 0
-      let earliest = Double(utteranceStart) / Double(WAVFile.sampleRate)
-      hits.append(
-        WakeWordHit(
-          phrase: phrase, start: max(earliest, end - Double(span) / PocketSphinxDecoder.framesPerSecond),
-          end: end))
+    for detection in decoder.words().sorted(by: { $0.startFrame < $1.startFrame }) {
+      let (start, end) = (seconds(detection.startFrame), seconds(detection.endFrame + 1))
+      if let last = hits.last, start < last.end {
+        hits[hits.count - 1].end = max(last.end, end)
+      } else {
+        // A spotted pronunciation variant is reported as the wake phrase itself.
+        hits.append(WakeWordHit(phrase: configuration.wakePhrase, start: start, end: end))
+      }
     }
-    for chunkStart in stride(from: 0, to: samples.count, by: Self.chunkSamples) {
-      let chunk = samples[chunkStart..<min(chunkStart + Self.chunkSamples, samples.count)]
-      try decoder.process(chunk)
-      guard decoder.hypothesis() != nil else { continue }
-      record(endingAt: chunk.endIndex)
-      // A keyphrase search keeps reporting its last detection: a new utterance clears it.
-      try decoder.endUtterance()
-      try decoder.startUtterance(search: SearchName.wake)
-      utteranceStart = chunk.endIndex
-    }
-    // Ending the utterance decodes the last buffered frames, which may complete the phrase.
-    try decoder.endUtterance()
-    record(endingAt: samples.count)
     return hits
   }
 
@@ -339,13 +347,14 @@ public final class SpeechRecognizer {
       && (transcript.text.isEmpty || transcript.confidence < configuration.commandConfidenceThreshold)
   }
 
-  private func begin(_ search: SpeechSearch) throws {
+  /// The pocketsphinx search for `search`, loading the language model on first use.
+  private func searchName(_ search: SpeechSearch) throws -> String {
     switch search {
     case .command:
       guard configuration.commandGrammar != nil else {
         throw SpeechEngineError(operation: "command search", subject: "no command grammar configured")
       }
-      try decoder.startUtterance(search: SearchName.command)
+      return SearchName.command
     case .freeText:
       guard let languageModel = configuration.languageModel else {
         throw SpeechEngineError(operation: "free-text search", subject: "no language model configured")
@@ -355,14 +364,12 @@ public final class SpeechRecognizer {
           search: SearchName.freeText, file: languageModel, weights: .languageModel)
         languageModelLoaded = true
       }
-      try decoder.startUtterance(search: SearchName.freeText)
+      return SearchName.freeText
     }
   }
 
   private func decodeAll(_ samples: [Int16], search: SpeechSearch) throws -> Transcript {
-    try begin(search)
-    try decoder.process(samples[...], wholeUtterance: true)
-    try decoder.endUtterance()
+    try decoder.decodeUtterance(samples[...], search: try searchName(search))
     return collect(search)
   }
 

@@ -73,17 +73,10 @@ public final class SpeechEngine: Sendable {
   /// Spots the wake phrase in `samples`, then recognises the command after it.
   func hear(_ samples: [Int16]) async throws -> HeardAudio {
     try await run { recognizer in
-      // The keyphrase search starts from the running cepstral mean the previous audio left behind.
-      // A first pass over this audio moves it: a clip missed after unrelated speech in 2 of 3 runs
-      // was then found in 3 of 3, though another is still missed after some audio.
-      _ = try recognizer.spotWakeWord(samples: samples)
       let wakeWords = try recognizer.spotWakeWord(samples: samples)
       var command = samples[...]
       if let first = wakeWords.first {
-        // A hit's end is the end of the 0.1 s chunk it was detected in; cutting there clipped the
-        // command's first word ("pause" heard as "also") in 1 of 16 clips, 0.1 s earlier in none.
-        let start = Int((first.end - 0.1) * Double(WAVFile.sampleRate))
-        command = samples[min(samples.count, max(0, start))...]
+        command = samples[min(samples.count, Int(first.end * Double(WAVFile.sampleRate)))...]
       }
       return HeardAudio(wakeWords: wakeWords, transcript: try recognizer.recognize(samples: Array(command)))
     }

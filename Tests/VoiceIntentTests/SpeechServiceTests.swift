@@ -84,12 +84,12 @@ struct SpeechServiceTests {
   @Test func theWakePhraseIsSignalledWithItsOffsetAndTheCommandAfterItUnderstood() async throws {
     let directory = try SpeechFixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
-    // A fresh recogniser: spotting depends on the audio decoded before (see SpeechEngine.hear).
     let service = try await SpeechService(
       speech: SpeechEngine(configuration: .init(intentsDirectory: SpeechFixtures.intentsDirectory)))
     let wake = try await service.signals("WakeWordDetected")
-    // Measured: this voice and speed have the phrase spotted in 25 of 26 noise draws, this one
-    // included; the other espeak-ng voices mostly miss it (SpeechRecognizer's keyphraseThreshold).
+    // Measured before spotting decoded whole clips: this voice and speed had the phrase spotted in 25
+    // of 26 noise draws, this one included; other voices are missed more (SpeechRecognizer's
+    // wakePronunciations).
     let clip = try await SpeechFixtures.clip(
       "hey cabin, open the sunroof", voice: "en-us+f2", speed: 160, in: directory)
     let reply = try await service.recognizeFile(clip, seat: "rear_left")
