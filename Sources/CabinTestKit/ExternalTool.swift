@@ -107,4 +107,20 @@ public enum ExternalTool {
     }
     return result
   }
+
+  /// Runs Python `source` with Debian's `/usr/bin/python3` (which has python3-dbus) and
+  /// `arguments`; with `asNobody`, as the user `nobody` (through `setpriv`), to check what a bus
+  /// policy or a service allows another user.
+  public static func python(_ source: String, _ arguments: [String], asNobody: Bool = false) async throws
+    -> ToolResult
+  {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-python-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let script = directory.appendingPathComponent("script.py")
+    try source.write(to: script, atomically: true, encoding: .utf8)
+    let python = ["/usr/bin/python3", script.path] + arguments
+    guard asNobody else { return try await run(python[0], Array(python.dropFirst())) }
+    return try await run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups"] + python)
+  }
 }

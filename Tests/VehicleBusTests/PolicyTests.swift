@@ -28,20 +28,10 @@ struct VehiclePolicyTests {
   @Test func anotherUserMayReadSignalsButNeitherActuateNorDriveTheSimulator() async throws {
     let bus = try PrivateBus(systemPolicies: PrivateBus.committedSystemPolicies)
     let outputs = try await withVehicle(autoplay: false, bus: bus) { fixture in
-      let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "cabin-vehicle-policy-\(UUID())")
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      defer { try? FileManager.default.removeItem(at: directory) }
-      let script = directory.appendingPathComponent("client.py")
-      try Self.script.write(to: script, atomically: true, encoding: .utf8)
-      let nobody = try await ExternalTool.run(
-        "/usr/bin/setpriv",
-        [
-          "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", script.path,
-          fixture.bus.address,
-        ])
-      let owner = try await ExternalTool.run("/usr/bin/python3", [script.path, fixture.bus.address])
-      return (nobody, owner)
+      (
+        try await ExternalTool.python(Self.script, [fixture.bus.address], asNobody: true),
+        try await ExternalTool.python(Self.script, [fixture.bus.address])
+      )
     }
     #expect(outputs.0.status == 0, "\(outputs.0.error)")
     #expect(

@@ -35,15 +35,7 @@ struct VoicePolicyTests {
     for object in service.definition.objects { try server.export(object.interfaces, at: object.path) }
     #expect(try await server.requestName(VoiceService.busName) == .primaryOwner)
 
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "cabin-voice-policy-\(UUID())")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let script = directory.appendingPathComponent("client.py")
-    try Self.script.write(to: script, atomically: true, encoding: .utf8)
-    let nobody = try await ExternalTool.run(
-      "/usr/bin/setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", script.path, bus.address])
+    let nobody = try await ExternalTool.python(Self.script, [bus.address], asNobody: true)
     #expect(nobody.status == 0, "\(nobody.error)")
     #expect(
       nobody.output.split(separator: "\n") == [
@@ -52,7 +44,7 @@ struct VoicePolicyTests {
       ])
 
     // The service's own user passes the file check (this service has no speech engine).
-    let owner = try await ExternalTool.run("/usr/bin/python3", [script.path, bus.address])
+    let owner = try await ExternalTool.python(Self.script, [bus.address])
     #expect(
       owner.output.contains("RecognizeFile org.cabin.Voice1.Error.SpeechUnavailable"), "\(owner.output)")
     #expect(owner.output.contains("SetContacts ok"), "\(owner.output)")
