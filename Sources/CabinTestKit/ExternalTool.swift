@@ -108,6 +108,21 @@ public enum ExternalTool {
     return result
   }
 
+  /// The start of a Python probe for ``python(_:_:asNobody:)``: connects to the bus whose address
+  /// is the first argument as `bus`, and defines `attempt(name, call)`, which prints the name and
+  /// `ok`, or the D-Bus error name the call got.
+  public static let busProbe = """
+    import sys, dbus
+    bus = dbus.bus.BusConnection(sys.argv[1])
+    def attempt(name, call):
+        try:
+            call()
+            print(name, "ok")
+        except dbus.DBusException as error:
+            print(name, error.get_dbus_name())
+
+    """
+
   /// Runs Python `source` with Debian's `/usr/bin/python3` (which has python3-dbus) and
   /// `arguments`; with `asNobody`, as the user `nobody` (through `setpriv`), to check what a bus
   /// policy or a service allows another user.

@@ -7,23 +7,16 @@ import VehicleBus
 /// by a client running as another user (`nobody`, through `setpriv`).
 @Suite("Vehicle service under the system-bus policy", .timeLimit(.minutes(1)))
 struct VehiclePolicyTests {
-  private static let script = """
-    import sys, dbus
-    bus = dbus.bus.BusConnection(sys.argv[1])
-    vehicle = dbus.Interface(bus.get_object("org.cabin.Vehicle1", "/org/cabin/Vehicle"), "org.cabin.Vehicle1")
-    simulator = dbus.Interface(
-        bus.get_object("org.cabin.Simulator1", "/org/cabin/Simulator"), "org.cabin.Simulator1")
-    def attempt(name, call):
-        try:
-            call()
-            print(name, "ok")
-        except dbus.DBusException as error:
-            print(name, error.get_dbus_name())
-    attempt("Get", lambda: vehicle.Get(["Vehicle.Speed"]))
-    attempt("Metadata", lambda: vehicle.Metadata("Vehicle.Speed"))
-    attempt("Actuate", lambda: vehicle.Actuate("Vehicle.Cabin.Sunroof.Switch", dbus.String("OPEN", variant_level=1)))
-    attempt("Pause", lambda: simulator.Pause())
-    """
+  private static let script =
+    ExternalTool.busProbe + """
+      vehicle = dbus.Interface(bus.get_object("org.cabin.Vehicle1", "/org/cabin/Vehicle"), "org.cabin.Vehicle1")
+      simulator = dbus.Interface(
+          bus.get_object("org.cabin.Simulator1", "/org/cabin/Simulator"), "org.cabin.Simulator1")
+      attempt("Get", lambda: vehicle.Get(["Vehicle.Speed"]))
+      attempt("Metadata", lambda: vehicle.Metadata("Vehicle.Speed"))
+      attempt("Actuate", lambda: vehicle.Actuate("Vehicle.Cabin.Sunroof.Switch", dbus.String("OPEN", variant_level=1)))
+      attempt("Pause", lambda: simulator.Pause())
+      """
 
   @Test func anotherUserMayReadSignalsButNeitherActuateNorDriveTheSimulator() async throws {
     let bus = try PrivateBus(systemPolicies: PrivateBus.committedSystemPolicies)

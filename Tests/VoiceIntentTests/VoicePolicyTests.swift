@@ -9,20 +9,13 @@ import VoiceIntent
 /// `RecognizeFile`, exercised by a client running as another user (`nobody`, through `setpriv`).
 @Suite("Voice service under the system-bus policy", .timeLimit(.minutes(1)))
 struct VoicePolicyTests {
-  private static let script = """
-    import sys, dbus
-    bus = dbus.bus.BusConnection(sys.argv[1])
-    voice = dbus.Interface(bus.get_object("org.cabin.Voice1", "/org/cabin/Voice"), "org.cabin.Voice1")
-    def attempt(name, call):
-        try:
-            call()
-            print(name, "ok")
-        except dbus.DBusException as error:
-            print(name, error.get_dbus_name())
-    attempt("Understand", lambda: voice.Understand("open the sunroof", "driver", ""))
-    attempt("RecognizeFile", lambda: voice.RecognizeFile("/etc/shadow", "driver", ""))
-    attempt("SetContacts", lambda: voice.SetContacts(dbus.Array([], signature="(sas)")))
-    """
+  private static let script =
+    ExternalTool.busProbe + """
+      voice = dbus.Interface(bus.get_object("org.cabin.Voice1", "/org/cabin/Voice"), "org.cabin.Voice1")
+      attempt("Understand", lambda: voice.Understand("open the sunroof", "driver", ""))
+      attempt("RecognizeFile", lambda: voice.RecognizeFile("/etc/shadow", "driver", ""))
+      attempt("SetContacts", lambda: voice.SetContacts(dbus.Array([], signature="(sas)")))
+      """
 
   @Test func anotherUserMayAskButNeitherNameFilesNorReplaceContacts() async throws {
     let bus = try PrivateBus(systemPolicies: PrivateBus.committedSystemPolicies)
