@@ -3,25 +3,6 @@ import CabinTestKit
 import Foundation
 import Testing
 
-/// The first message of `stream`, or `nil` if none arrives within `timeout`.
-func firstMessage(of stream: AsyncStream<DBusMessage>, within timeout: Duration = .seconds(5)) async
-  -> DBusMessage?
-{
-  await withTaskGroup(of: DBusMessage?.self) { group in
-    group.addTask {
-      var iterator = stream.makeAsyncIterator()
-      return await iterator.next()
-    }
-    group.addTask {
-      try? await Task.sleep(for: timeout)
-      return nil
-    }
-    let first = await group.next() ?? nil
-    group.cancelAll()
-    return first
-  }
-}
-
 @Suite("Properties, signals and the object manager on a private bus", .timeLimit(.minutes(1)))
 struct PropertySignalTests {
   private func properties(_ fixture: BusFixture, _ member: MemberName, _ arguments: [DBusValue]) async throws

@@ -127,22 +127,6 @@ struct SpeechService {
   }
 }
 
-/// The first message of `stream`, or nil when none arrives within `limit`; the stream ends either way.
-func firstSignal(_ stream: AsyncStream<DBusMessage>, within limit: Duration = .seconds(5)) async
-  -> DBusMessage?
-{
-  await withTaskGroup(of: DBusMessage?.self) { group in
-    group.addTask { await stream.first { _ in true } }
-    group.addTask {
-      try? await Task.sleep(for: limit)
-      return nil
-    }
-    let first = await group.next() ?? nil
-    group.cancelAll()
-    return first
-  }
-}
-
 /// A decoded `Recognize` or `RecognizeFile` reply.
 struct Recognized {
   var transcript: String

@@ -18,7 +18,7 @@ struct SpeechServiceTests {
     let reply = try await service.recognizeFile(clip, seat: "passenger", dialogue: "d7")
     #expect(reply.intents == ["sunroof.close"], "heard '\(reply.transcript)'")
     #expect(reply.confidence > 0 && reply.confidence <= 1)
-    let signal = try #require(await firstSignal(signals))
+    let signal = try #require(await firstMessage(of: signals))
     #expect(signal.body.count == 5)
     #expect(signal.body.first == .string(reply.transcript))
     #expect(signal.body.dropFirst().first == .double(reply.confidence))
@@ -95,7 +95,7 @@ struct SpeechServiceTests {
     let reply = try await service.recognizeFile(clip, seat: "rear_left")
     #expect(reply.intents == ["sunroof.open"], "heard '\(reply.transcript)'")
     #expect(!reply.transcript.contains("cabin"), "the wake phrase was left in: '\(reply.transcript)'")
-    let signal = try #require(await firstSignal(wake))
+    let signal = try #require(await firstMessage(of: wake))
     #expect(signal.body.first == .string("rear_left"))
     guard case .double(let offset)? = signal.body.last else {
       Issue.record("no offset in \(signal.body)")
@@ -178,7 +178,7 @@ struct SpeechServiceTests {
     await expectError("InvalidSeat", containing: "roof") {
       _ = try await service.recognizeFile(clip, seat: "roof")
     }
-    let failure = try #require(await firstSignal(failures))
+    let failure = try #require(await firstMessage(of: failures))
     #expect(failure.body.count == 4)
     #expect(failure.body.dropFirst(2).first == .string("org.cabin.Voice1.Error.UnsupportedAudioFormat"))
     #expect(try await service.recognizeFile(clip).intents == ["media.pause"])
