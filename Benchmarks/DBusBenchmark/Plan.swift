@@ -12,6 +12,7 @@ enum BenchCase: String, CaseIterable, Sendable, ExpressibleByArgument {
   case baseline
   case cabinBlocking = "blocking"
   case cabinAsync = "async"
+  case cabinAsyncOnExecutor = "async-executor"
   case cabinConcurrent = "concurrent"
   case baselineClientCabinServer = "c-to-cabin"
   case cabinClientBaselineServer = "cabin-to-c"
@@ -27,6 +28,7 @@ enum BenchCase: String, CaseIterable, Sendable, ExpressibleByArgument {
     case .baseline: "(a) C client -> C server"
     case .cabinBlocking: "(b) callBlocking -> Cabin immediate"
     case .cabinAsync: "(c) await call -> Cabin immediate"
+    case .cabinAsyncOnExecutor: "(c') (c) on connection.executor"
     case .cabinConcurrent: "(d) 16 async callers -> Cabin"
     case .baselineClientCabinServer: "diag: C client -> Cabin server"
     case .cabinClientBaselineServer: "diag: callBlocking -> C server"
@@ -50,7 +52,8 @@ enum BenchCase: String, CaseIterable, Sendable, ExpressibleByArgument {
   /// Whether the calls go to the Cabin server (otherwise to the C server, or nowhere).
   var callsCabinServer: Bool {
     switch self {
-    case .cabinBlocking, .cabinAsync, .cabinConcurrent, .baselineClientCabinServer: true
+    case .cabinBlocking, .cabinAsync, .cabinAsyncOnExecutor, .cabinConcurrent, .baselineClientCabinServer:
+      true
     default: false
     }
   }
@@ -124,6 +127,10 @@ struct Plan: Sendable {
         .blocking(iterations: iterations, warmup: warmup)
     case .cabinAsync:
       return try await cabin.sequential(iterations: iterations, warmup: warmup)
+    case .cabinAsyncOnExecutor:
+      return try await withTaskExecutorPreference(connection.executor) {
+        try await cabin.sequential(iterations: iterations, warmup: warmup)
+      }
     case .cabinConcurrent:
       return try await cabin.concurrent(
         callers: BenchCase.concurrentCallers, iterations: iterations, warmup: warmup)

@@ -162,6 +162,18 @@ public final class DBusConnection: Sendable, CustomStringConvertible {
   /// Closes the connection; pending calls fail and signal streams finish.
   public func close() { core.close() }
 
+  /// An executor that runs tasks on this connection's loop thread, the thread that reads its
+  /// messages.
+  ///
+  /// A task that prefers it (`withTaskExecutorPreference(connection.executor) { ... }` or
+  /// `Task(executorPreference: connection.executor) { ... }`) is resumed by the reply to its
+  /// awaited call on the thread that read that reply, instead of waking a thread of the
+  /// cooperative pool: one thread wake-up less per call, which is what a client making one call
+  /// after another pays most for. Work in such a task must not block, since it holds up all of the
+  /// connection's I/O meanwhile. Once the connection is closed, the jobs of such tasks run on the
+  /// global concurrent executor.
+  public var executor: any TaskExecutor { core.loop }
+
   // MARK: Calls
 
   /// Calls a method and waits for its reply without blocking a thread.

@@ -31,7 +31,11 @@ import Synchronization
 /// watches back once the grace period is over, or at once when another thread wakes it (a send,
 /// a watch change). While other callers wait for replies that only a poller can read, a leader
 /// hands back at once.
-final class PollLoop: @unchecked Sendable {
+///
+/// The loop is also a task executor: a task that prefers it runs its jobs on the loop thread
+/// between rounds of `poll()`, so a reply read there resumes its awaiting task without waking
+/// another thread.
+final class PollLoop: TaskExecutor, @unchecked Sendable {
   private struct Table {
     var watches: [SendablePointer] = []
     /// Deadlines in CLOCK_MONOTONIC nanoseconds.
@@ -88,6 +92,8 @@ final class PollLoop: @unchecked Sendable {
   nonisolated(unsafe) private var threadID: pthread_t?
   // Touched only by the loop thread.
   nonisolated(unsafe) private var deferred: [() -> Void] = []
+  /// Jobs of tasks that prefer this loop as their executor; `nil` once the loop has stopped.
+  private let jobs = Mutex<[UnownedJob]?>([])
 
   /// Called after each round of I/O, to dispatch what was read.
   let afterIO: @Sendable () -> Void
@@ -184,6 +190,45 @@ final class PollLoop: @unchecked Sendable {
   /// straight on to its next call blocks on them, and so does the loop thread after it.
   func afterDispatch(_ work: @escaping () -> Void) {
     if isLoopThread { deferred.append(work) } else { work() }
+  }
+
+  // MARK: Executing tasks
+
+  /// Runs `job` on the loop thread, or on the global concurrent executor once the loop has
+  /// stopped.
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    let accepted = jobs.withLock { queue -> Bool in
+      guard queue != nil else { return false }
+      queue!.append(job)
+      return true
+    }
+    if !accepted {
+      globalConcurrentExecutor.enqueue(ExecutorJob(job))
+    } else if !isLoopThread {
+      Self.signal(wakeFD)
+    }
+  }
+
+  /// Runs the deferred work and the queued jobs, and dispatches what jobs left to dispatch (a
+  /// job's blocking call reads messages for others), until none is left.
+  private func runLocalWork() {
+    while true {
+      if !deferred.isEmpty {
+        let work = deferred
+        deferred.removeAll(keepingCapacity: true)
+        for item in work { item() }
+        continue
+      }
+      let batch = jobs.withLock { queue -> [UnownedJob] in
+        var taken: [UnownedJob] = []
+        if queue != nil { swap(&taken, &queue!) }
+        return taken
+      }
+      if batch.isEmpty { return }
+      for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+      afterIO()
+    }
   }
 
   // MARK: Leading
@@ -308,12 +353,13 @@ final class PollLoop: @unchecked Sendable {
         fireExpiredTimeouts()
       }
       if !onlyHandback && !idle { afterIO() }
-      if !deferred.isEmpty {
-        let work = deferred
-        deferred.removeAll(keepingCapacity: true)
-        for item in work { item() }
-      }
+      runLocalWork()
     }
+    let left = jobs.withLock { queue in
+      defer { queue = nil }
+      return queue ?? []
+    }
+    for job in left { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     onStop()
     finished.signal()
   }
