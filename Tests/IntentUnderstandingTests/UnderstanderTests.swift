@@ -141,6 +141,21 @@ import Testing
     #expect(swapped.intents.map(\.name) == ["volume.up"])
   }
 
+  /// Regression: contractions typed without their apostrophe ("youre", "isnt") were unknown words.
+  @Test func contractionsWithoutApostrophesReadAsWithThem() throws {
+    for (bare, spelled) in [
+      ("youre not right", "you're not right"), ("this isnt what i meant", "this isn't what i meant"),
+      ("im freezing back here", "i'm freezing back here"),
+    ] {
+      let withoutApostrophe = try understander.understand(bare, speaker: .driver)
+      let withApostrophe = try understander.understand(spelled, speaker: .driver)
+      #expect(withoutApostrophe.intents.map(\.name) == withApostrophe.intents.map(\.name), "\(bare)")
+      #expect(
+        withoutApostrophe.intents.first?.confidence == withApostrophe.intents.first?.confidence, "\(bare)")
+      #expect(!withoutApostrophe.isOutOfScope, "\(bare)")
+    }
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
