@@ -156,6 +156,12 @@ import Testing
     }
   }
 
+  /// Regression: "show us where we are" shared the location with a contact called "us".
+  @Test func meOrUsAloneIsNotFreeText() throws {
+    let result = try understander.understand("show us where we are", speaker: .driver)
+    #expect(result.intents.map(\.name) == ["navigation.where_am_i"])
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
