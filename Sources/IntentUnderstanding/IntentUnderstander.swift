@@ -1,5 +1,6 @@
 /// Understands driver utterances: the template grammar first, sentence-embedding neighbours when the
-/// grammar is not confident, `none` when neither is.
+/// grammar is not confident, `none` when neither is. A yes or no that leads a request the grammar
+/// cannot read whole ("no, I said the passenger side") is the reply, then the request.
 public struct IntentUnderstander: Sendable {
   /// Settings of the understander.
   ///
@@ -47,6 +48,10 @@ public struct IntentUnderstander: Sendable {
 
   private static let conjunctions: Set<String> = ["and", "then", "also", "plus"]
   private static let conjunctionInTextCost = 0.3
+  private static let replies: Set<String> = ["assistant.confirm", "assistant.deny"]
+  private static let replyWords: Set<String> = ["yes", "yeah", "yea", "yep", "yup", "no", "nope", "nah"]
+  private static let longestReplyLead = 8
+  private static let replyLeadConfidence = 0.9
 
   /// Compiles the grammar; `classifier` enables stage 2.
   public init(
@@ -79,16 +84,16 @@ public struct IntentUnderstander: Sendable {
     -> Understanding
   {
     let tokens = Normalizer.tokens(text)
-    let segments = bestSegmentation(tokens)
-    var intents: [UnderstoodIntent] = []
-    if let segments, segments.confidence >= configuration.grammarThreshold {
-      var working = context
-      for match in segments.matches {
-        let resolved = resolve(match, stage: .grammar, speaker: speaker, context: working)
-        guard !resolved.isEmpty else { continue }
-        intents += resolved
-        working.lastIntents = resolved
+    var intents = grammarIntents(tokens, speaker: speaker, context: context)
+    if intents.isEmpty, let (reply, rest) = replyLead(tokens) {
+      intents = [reply]
+      var following = grammarIntents(rest, speaker: speaker, context: context)
+      if following.isEmpty, !rest.isEmpty {
+        following = try fallback(
+          text: rest.joined(separator: " "), tokens: rest, speaker: speaker, context: context
+        ).filter { $0.name != IntentCatalog.none }
       }
+      intents += following
     }
     if intents.isEmpty {
       intents = try fallback(text: text, tokens: tokens, speaker: speaker, context: context)
@@ -96,6 +101,41 @@ public struct IntentUnderstander: Sendable {
     let result = Understanding(text: text, speaker: speaker, intents: intents)
     if !result.isOutOfScope { context.lastIntents = intents }
     return result
+  }
+
+  /// The intents the grammar finds with enough confidence, segment by segment; empty when it finds none.
+  private func grammarIntents(_ tokens: [String], speaker: Zone?, context: DialogueContext)
+    -> [UnderstoodIntent]
+  {
+    guard let segments = bestSegmentation(tokens), segments.confidence >= configuration.grammarThreshold
+    else { return [] }
+    var intents: [UnderstoodIntent] = []
+    var working = context
+    for match in segments.matches {
+      let resolved = resolve(match, stage: .grammar, speaker: speaker, context: working)
+      guard !resolved.isEmpty else { continue }
+      intents += resolved
+      working.lastIntents = resolved
+    }
+    return intents
+  }
+
+  /// A yes or no that leads a longer utterance ("no, I said the passenger side", "yes, and make it
+  /// warmer"): the reply, and the words after it. The lead is the prefix the grammar reads as a
+  /// confirmation or a refusal most surely (the longest among equals). It must start with a plain yes
+  /// or no: other replies ("carry on", "not now", "cool") also start requests.
+  private func replyLead(_ tokens: [String]) -> (reply: UnderstoodIntent, rest: [String])? {
+    guard let first = tokens.first, Self.replyWords.contains(first) else { return nil }
+    var best: (match: GrammarMatcher.Match, length: Int)?
+    for length in 1..<min(tokens.count, Self.longestReplyLead + 1) {
+      guard let match = matcher.matches(Array(tokens[..<length]), floor: Self.replyLeadConfidence).first,
+        Self.replies.contains(match.intent), match.confidence >= Self.replyLeadConfidence
+      else { continue }
+      if match.confidence >= best?.match.confidence ?? 0 { best = (match, length) }
+    }
+    guard let best else { return nil }
+    let reply = UnderstoodIntent(name: best.match.intent, confidence: best.match.confidence, stage: .grammar)
+    return (reply, Array(tokens[best.length...].drop { Self.conjunctions.contains($0) }))
   }
 
   /// The best split of the tokens at conjunctions into segments that each match, scored by the

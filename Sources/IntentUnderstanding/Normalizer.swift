@@ -1,6 +1,6 @@
 /// Turns raw text (typed or recognised) into the lower-case word tokens the grammar is written in.
 ///
-/// Contractions are spelled out ("i'm" becomes "i am"), a possessive loses its apostrophe
+/// Contractions are spelled out ("i'm" and "im" become "i am"), a possessive loses its apostrophe
 /// ("driver's" becomes "drivers"), symbols become words ("°C" becomes "degrees celsius",
 /// "%" becomes "percent") and letters after digits are split off ("101.5fm" becomes "101.5 fm").
 /// Numbers keep their decimal point and time colon.
@@ -11,6 +11,17 @@ enum Normalizer {
     "who's": ["who", "is"], "when's": ["when", "is"], "let's": ["let", "us"],
     "he's": ["he", "is"], "she's": ["she", "is"], "can't": ["can", "not"],
     "won't": ["will", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"],
+  ]
+  /// Contractions typed or transcribed without their apostrophe ("dont", "thats", "youre"); forms that
+  /// are also words ("its", "ill", "id", "were", "well") are left alone.
+  private static let withoutApostrophe: [String: [String]] = [
+    "im": ["i", "am"], "thats": ["that", "is"], "whats": ["what", "is"], "wheres": ["where", "is"],
+    "hows": ["how", "is"], "whos": ["who", "is"], "theres": ["there", "is"], "lets": ["let", "us"],
+    "youre": ["you", "are"], "theyre": ["they", "are"], "ive": ["i", "have"], "youve": ["you", "have"],
+    "weve": ["we", "have"], "dont": ["do", "not"], "doesnt": ["does", "not"], "didnt": ["did", "not"],
+    "isnt": ["is", "not"], "arent": ["are", "not"], "wasnt": ["was", "not"], "werent": ["were", "not"],
+    "cant": ["can", "not"], "couldnt": ["could", "not"], "wouldnt": ["would", "not"],
+    "shouldnt": ["should", "not"], "havent": ["have", "not"], "hasnt": ["has", "not"],
   ]
   private static let suffixes: [(String, [String])] = [
     ("n't", ["not"]), ("'re", ["are"]), ("'ll", ["will"]), ("'ve", ["have"]), ("'d", ["would"]),
@@ -41,6 +52,7 @@ enum Normalizer {
       return [String(word.dropLast(suffix.count))] + replacement
     }
     let bare = word.filter { $0 != "'" }
+    if let spelled = withoutApostrophe[bare] { return spelled }
     return bare.isEmpty ? [] : [bare]
   }
 

@@ -15,6 +15,7 @@ struct SlotSpan {
 
 /// Readers for the built-in slot kinds; each returns every span a slot may cover from `start`.
 struct SlotReaders {
+  private static let speakerPronouns: Set<String> = ["me", "us"]
   let defaultUnit: TemperatureUnit
   /// Contact phrases (lower-case tokens) with the contact name they stand for.
   let contactPhrases: [String: [(words: [String], name: String)]]
@@ -63,8 +64,10 @@ struct SlotReaders {
       return [SlotSpan(end: run.end, value: .value(.text(run.digits)), cost: 0)]
     case .clock: return clockTimes(tokens, from: start)
     case .text:
-      return (start + 1...tokens.count).map { end in
-        SlotSpan(
+      // "show us where we are" names no contact: "me" or "us" alone is never free text.
+      return (start + 1...tokens.count).compactMap { end in
+        guard end - start > 1 || !Self.speakerPronouns.contains(tokens[start]) else { return nil }
+        return SlotSpan(
           end: end, value: .value(.text(tokens[start..<end].joined(separator: " "))),
           cost: 0.02 + 0.08 * Double(end - start), isOpen: true)
       }

@@ -12,8 +12,9 @@ enum Support {
   static let validationSet = fixtures.appendingPathComponent("validation.jsonl")
   /// Colloquial, indirect and misspelt requests, held out from `examples.txt`.
   static let hardValidationSet = fixtures.appendingPathComponent("validation-hard.jsonl")
-  /// Dialogue replies, radio, next song, navigation, location, bare "stop", podcasts and audiobooks,
-  /// and near-domain out-of-scope questions; held out from `examples.txt` and from the threshold sweep.
+  /// Dialogue replies and corrections, radio, next song, navigation, location, reaching a destination,
+  /// calendar, bare "stop", podcasts and audiobooks, and near-domain out-of-scope questions; held out
+  /// from `examples.txt` and from the threshold sweep.
   static let areasValidationSet = fixtures.appendingPathComponent("validation-areas.jsonl")
   /// The installed all-MiniLM-L6-v2 (`CABIN_MODEL_DIR` or `models/`), as the encoder tests use it.
   static let encoderDirectory =

@@ -19,6 +19,30 @@ import Testing
     #expect(result.intents[0].slots["genre"] == .choice("rock"))
   }
 
+  @Test func aYesOrNoLeadingARequestIsTheReplyThenTheRequest() throws {
+    let cases: [(text: String, intents: [String])] = [
+      ("no i said open the sunroof", ["assistant.deny", "sunroof.open"]),
+      ("nope turn the fan down instead", ["assistant.deny", "climate.fan"]),
+      ("yes correct play some jazz", ["assistant.confirm", "media.play"]),
+      ("no i meant the other one", ["assistant.deny"]),
+    ]
+    for (text, intents) in cases {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == intents, "\(text)")
+      #expect(result.intents.first?.stage == .grammar, "\(text)")
+    }
+  }
+
+  /// Only a plain yes or no leads: "carry on" confirms and "cool" agrees on their own, but here they
+  /// start requests.
+  @Test func otherRepliesDoNotLeadARequest() throws {
+    for text in ["carry on with the audiobook", "cool the cabin down with the air con"] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(
+        !result.intents.contains { $0.name == "assistant.confirm" || $0.name == "assistant.deny" }, "\(text)")
+    }
+  }
+
   @Test func followUpZoneRepeatsThePreviousClimateIntentForTheNamedZone() throws {
     var context = DialogueContext()
     let first = try understander.understand("set it to 22", speaker: .driver, context: &context)
@@ -115,6 +139,27 @@ import Testing
     #expect(slip.intents.map(\.name) == ["climate.ac"])
     let swapped = try understander.understand("up volume")
     #expect(swapped.intents.map(\.name) == ["volume.up"])
+  }
+
+  /// Regression: contractions typed without their apostrophe ("youre", "isnt") were unknown words.
+  @Test func contractionsWithoutApostrophesReadAsWithThem() throws {
+    for (bare, spelled) in [
+      ("youre not right", "you're not right"), ("this isnt what i meant", "this isn't what i meant"),
+      ("im freezing back here", "i'm freezing back here"),
+    ] {
+      let withoutApostrophe = try understander.understand(bare, speaker: .driver)
+      let withApostrophe = try understander.understand(spelled, speaker: .driver)
+      #expect(withoutApostrophe.intents.map(\.name) == withApostrophe.intents.map(\.name), "\(bare)")
+      #expect(
+        withoutApostrophe.intents.first?.confidence == withApostrophe.intents.first?.confidence, "\(bare)")
+      #expect(!withoutApostrophe.isOutOfScope, "\(bare)")
+    }
+  }
+
+  /// Regression: "show us where we are" shared the location with a contact called "us".
+  @Test func meOrUsAloneIsNotFreeText() throws {
+    let result = try understander.understand("show us where we are", speaker: .driver)
+    #expect(result.intents.map(\.name) == ["navigation.where_am_i"])
   }
 
   @Test func resultEncodesToAStableJSONShape() throws {
