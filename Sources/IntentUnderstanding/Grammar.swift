@@ -50,6 +50,9 @@ public enum BuiltinSlotKind: String, Sendable, CaseIterable {
   case phone
   /// A time of day ("five pm", "half past three", "17:30", "noon").
   case clock
+  /// A broadcast station's call letters: K or W and two or three more letters, as one word that
+  /// cannot start an English word ("kqed", "wnyc") or spelled out ("w l s"); read as text.
+  case callSign = "callsign"
   /// Free text of one or more words; left out of the speech grammar.
   case text
 
@@ -397,7 +400,8 @@ extension Grammar {
   private static let sampleFills: [BuiltinSlotKind: String] = [
     .number: "three", .temperature: "twenty one degrees", .percent: "fifty percent", .level: "two",
     .duration: "ten minutes", .frequency: "one oh one point five", .contact: "anna",
-    .phone: "five five five one two three four", .clock: "three pm", .text: "the station",
+    .phone: "five five five one two three four", .clock: "three pm", .callSign: "kqed",
+    .text: "the station",
   ]
 
   /// Two sentences per template (optional parts left out with first alternatives; optional parts

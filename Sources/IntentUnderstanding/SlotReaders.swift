@@ -63,6 +63,7 @@ struct SlotReaders {
       guard let run = NumberWords.digitRun(tokens, from: start), run.digits.count >= 3 else { return [] }
       return [SlotSpan(end: run.end, value: .value(.text(run.digits)), cost: 0)]
     case .clock: return clockTimes(tokens, from: start)
+    case .callSign: return callSigns(tokens, from: start)
     case .text:
       // "show us where we are" names no contact: "me" or "us" alone is never free text.
       return (start + 1...tokens.count).compactMap { end in
@@ -208,6 +209,28 @@ struct SlotReaders {
         SlotSpan(end: end, value: .value(.frequency(value: reading.value, band: chosen)), cost: 0))
     }
     return result
+  }
+
+  private static let callSignInitials: Set<Character> = ["k", "w"]
+  /// Two-letter starts of English words that begin with K or W ("know", "when", "write").
+  private static let wordStarts: Set<String> = ["kn", "wh", "wr"]
+
+  private func callSigns(_ tokens: [String], from start: Int) -> [SlotSpan] {
+    func isLetters(_ word: String) -> Bool { word.allSatisfy { $0.isASCII && $0.isLetter } }
+    let word = tokens[start]
+    guard let initial = word.first, Self.callSignInitials.contains(initial), isLetters(word) else {
+      return []
+    }
+    if (3...4).contains(word.count), let second = word.dropFirst().first, !"aeiouy".contains(second),
+      !Self.wordStarts.contains(String(word.prefix(2)))
+    {
+      return [SlotSpan(end: start + 1, value: .value(.text(word)), cost: 0)]
+    }
+    guard word.count == 1 else { return [] }
+    var end = start + 1
+    while end < tokens.count, end - start < 4, tokens[end].count == 1, isLetters(tokens[end]) { end += 1 }
+    guard end - start >= 3 else { return [] }
+    return [SlotSpan(end: end, value: .value(.text(tokens[start..<end].joined())), cost: 0)]
   }
 
   private func clockTimes(_ tokens: [String], from start: Int) -> [SlotSpan] {
