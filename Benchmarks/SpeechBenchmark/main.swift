@@ -284,11 +284,9 @@ struct CommandScore {
   return score
 }
 
-// The defaults before the grammar was minimized, the search capped and the voice-activity threshold
-// raised, run back to back with them.
+// The defaults before the grammar was minimized and the search capped, run back to back with them.
 let previousDefaults = SpeechRecognizer.Configuration(
-  commandGrammar: speechGrammar.text, grammarMaxHMMsPerFrame: 30_000, minimizesGrammar: false,
-  voiceActivityThreshold: 2)
+  commandGrammar: speechGrammar.text, grammarMaxHMMsPerFrame: 30_000, minimizesGrammar: false)
 // Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
 let tuned = try scoreCommands(.init(commandGrammar: speechGrammar.text), mode: .automatic)
 let previous = try scoreCommands(previousDefaults, mode: .automatic)
@@ -324,7 +322,8 @@ struct WakeScore {
 }
 var wakeScores = [
   try scoreWake("defaults", .init(languageModel: nil)),
-  try scoreWake("previous defaults", .init(languageModel: nil, voiceActivityThreshold: 2)),
+  try scoreWake(
+    "previous defaults", .init(languageModel: nil, keyphraseThreshold: 1e-20, wakePronunciations: [])),
 ]
 // One threshold for every default pronunciation, against the defaults' threshold per pronunciation.
 for threshold in [1e-25, 1e-30, 1e-35] {

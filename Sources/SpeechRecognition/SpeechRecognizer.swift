@@ -80,10 +80,9 @@ public struct WakePronunciation: Sendable, Equatable {
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.10
+/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.11
 /// times the audio's duration on a loaded 2-core machine (0.28 in the same run with the grammar as
-/// sphinxbase expands it, no `-maxhmmpf` cap and pocketsphinx's voice-activity threshold), wake
-/// spotting at 0.03.
+/// sphinxbase expands it and no `-maxhmmpf` cap), wake spotting at 0.03.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
@@ -131,23 +130,24 @@ public final class SpeechRecognizer {
   ///   `-ds 2` fell to 41 and 32% for hardly any time saved, `-topn 2` to 55 and 16%, and
   ///   `-maxhmmpf 2000` cost 3 exact transcripts (measured before clips were streams of their own).
   ///   The grammar search is most of the time: a grammar of four phrases decodes at 0.015.
-  /// - `grammarMaxHMMsPerFrame`: the grammar search's `-maxhmmpf` (1,500; pocketsphinx's 30,000):
+  /// - `grammarMaxHMMsPerFrame`: the grammar search's `-maxhmmpf` (3,000; pocketsphinx's 30,000):
   ///   while more phone models than this are active, the search narrows its beams frame by frame.
   ///   On the tuning set's 80 commands with the minimized grammar, 30,000, 3,000, 2,000, 1,500 and
-  ///   1,000 gave 63, 63, 62, 62 and 61 intents at a real-time factor of about 0.14, 0.115, 0.11,
-  ///   0.105 and 0.10 (loaded machine, `voiceActivityThreshold` 2).
+  ///   1,000 gave 63, 63, 62, 62 and 61 intents (50, 50, 49, 48, 48 exact; word errors 23.3%,
+  ///   23.8%, 26.0%, 26.0%, 26.6%) at a real-time factor of about 0.14, 0.115, 0.11, 0.105 and 0.10
+  ///   (loaded machine): below 3,000 the narrowed beams lose the right path.
   /// - `minimizesGrammar`: search the command grammar as the minimized `WordGraph` of sphinxbase's
   ///   expansion (true). pocketsphinx's grammar search visits every state of the graph in every
   ///   frame (its history keeps a list per state and phone, about 45% of the decoding time in a
   ///   profile), so the state count sets the speed: the minimized graph has 2,419 states where
   ///   sphinxbase's has 6,114, and decodes the tuning commands in about half the time with nearly
   ///   the same transcripts (50 exact against 51, 63 intents against 62).
-  /// - `voiceActivityThreshold`: the front end's `-vad_threshold` (2.75; pocketsphinx's 2), how far
-  ///   above the noise level a frame must be to count as speech; frames below it are not decoded.
-  ///   On the tuning commands in road noise with the defaults, 2, 2.5, 2.75 and 3 gave 62, 63, 63
-  ///   and 61 intents (48, 48, 50, 51 exact) at 0.103, 0.101, 0.099 and 0.086 of real time (loaded
-  ///   machine); 4 fell to 53 intents. Wake spotting found 18 of the tuning set's 30 clips at 2 and
-  ///   2.5, 19 at 2.75, with as many false alarms.
+  /// - `voiceActivityThreshold`: the front end's `-vad_threshold` (2, pocketsphinx's), how far above
+  ///   the noise level a frame must be to count as speech; frames below it are not decoded, and not
+  ///   counted in word times either. On the tuning commands in road noise (`-maxhmmpf` 1,500), 2,
+  ///   2.5, 2.75 and 3 gave 62, 63, 63 and 61 intents at 0.103, 0.101, 0.099 and 0.086 of real time
+  ///   (loaded machine), but from 2.75 the lead-in noise before a wake phrase was dropped and the
+  ///   phrase reported at the start of the audio, where the command would be cut from.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
   ///   posterior falls back to the language model (0 falls back only on an empty hypothesis).
   public struct Configuration: Sendable, Equatable {
@@ -206,8 +206,8 @@ public final class SpeechRecognizer {
       commandConfidenceThreshold: Double = 0, grammarLanguageWeight: Double = 4,
       grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1,
       wakePronunciations: [WakePronunciation] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
-      grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60, grammarMaxHMMsPerFrame: Int = 1_500,
-      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2.75
+      grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60, grammarMaxHMMsPerFrame: Int = 3_000,
+      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2
     ) {
       self.voiceActivityThreshold = voiceActivityThreshold
       self.grammarMaxHMMsPerFrame = grammarMaxHMMsPerFrame
