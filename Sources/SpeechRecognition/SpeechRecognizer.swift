@@ -80,9 +80,10 @@ public struct WakePronunciation: Sendable, Equatable {
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.11
-/// times the audio's duration on a loaded 2-core machine (0.28 in the same run with the grammar as
-/// sphinxbase expands it and no `-maxhmmpf` cap), wake spotting at 0.03.
+/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.12
+/// times the audio's duration on a loaded 2-core machine (0.32 in the same run with the grammar as
+/// sphinxbase expands it and no `-maxhmmpf` cap; 0.11 against 0.27 on the evaluation set), wake
+/// spotting at 0.03.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
