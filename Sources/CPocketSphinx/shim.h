@@ -3,6 +3,7 @@
 
 #include <pocketsphinx.h>
 #include <sphinxbase/cmd_ln.h>
+#include <sphinxbase/jsgf.h>
 #include <sphinxbase/logmath.h>
 
 /* cmd_ln_init is variadic, which Swift cannot call: this fixed-arity wrapper passes the options

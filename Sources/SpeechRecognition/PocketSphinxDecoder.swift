@@ -37,6 +37,9 @@ struct SearchWeights {
   var wordBeam: Double
   /// `-pbeam`: the same for phone transitions.
   var phoneBeam: Double
+  /// `-maxhmmpf`: how many phone models a frame may evaluate before the grammar search narrows its
+  /// beams (pocketsphinx's 30,000). Read in every frame, unlike the others.
+  var maxHMMsPerFrame = 30_000
 
   func apply(to config: OpaquePointer) {
     cmd_ln_set_float_r(config, "-lw", languageWeight)
@@ -67,12 +70,17 @@ final class PocketSphinxDecoder {
   private let decoder: OpaquePointer
   /// The cepstral mean normalisation the acoustic model asks for (batch for Debian's en-us).
   private let normalisation: cmn_type_t
+  /// Each search's `-maxhmmpf`: the grammar search reads it from the shared configuration in every
+  /// frame, so it is set before each utterance rather than once when the search is made.
+  private var maxHMMsPerFrame: [String: Int] = [:]
 
-  init(acousticModel: URL, dictionary: URL) throws {
+  /// Loads the models; `voiceActivityThreshold` is the front end's `-vad_threshold`.
+  init(acousticModel: URL, dictionary: URL, voiceActivityThreshold: Double) throws {
     // "-logfn" sends pocketsphinx's and sphinxbase's log to a file; /dev/null silences it.
     guard let config = cabin_ps_config(acousticModel.path, dictionary.path, "/dev/null") else {
       throw SpeechEngineError(operation: "cmd_ln_init", subject: acousticModel.path)
     }
+    cmd_ln_set_float_r(config, "-vad_threshold", voiceActivityThreshold)
     guard let decoder = ps_init(config) else {
       cmd_ln_free_r(config)
       throw SpeechEngineError(operation: "ps_init", subject: "\(acousticModel.path), \(dictionary.path)")
@@ -113,15 +121,62 @@ final class PocketSphinxDecoder {
     try check(ps_add_word(decoder, word, phones, 1), "ps_add_word", "\(word) \(phones)")
   }
 
-  /// Adds a grammar or n-gram search with its own weights.
-  func addJSGF(search: String, text: String, weights: SearchWeights) throws {
+  /// Adds a grammar search with its own weights: the JSGF `text` as sphinxbase expands it, then, if
+  /// `minimized`, as its minimized `WordGraph`.
+  func addJSGF(search: String, text: String, weights: SearchWeights, minimized: Bool) throws {
     weights.apply(to: config)
-    try check(ps_set_jsgf_string(decoder, search, text), "ps_set_jsgf_string", search)
+    maxHMMsPerFrame[search] = weights.maxHMMsPerFrame
+    guard minimized else {
+      try check(ps_set_jsgf_string(decoder, search, text), "ps_set_jsgf_string", search)
+      return
+    }
+    // The same steps as ps_set_jsgf_string, with the graph minimized between building and searching.
+    guard let jsgf = jsgf_parse_string(text, nil) else {
+      throw SpeechEngineError(operation: "jsgf_parse_string", subject: search)
+    }
+    defer { jsgf_grammar_free(jsgf) }
+    let logmath = ps_get_logmath(decoder)
+    let weight = Float(weights.languageWeight)
+    guard let rule = jsgf_get_public_rule(jsgf),
+      let expanded = jsgf_build_fsg_raw(jsgf, rule, logmath, weight)
+    else { throw SpeechEngineError(operation: "jsgf_build_fsg_raw", subject: search) }
+    let graph: WordGraph
+    do {
+      defer { fsg_model_free(expanded) }
+      graph = try WordGraph(fsg: Self.text(of: expanded)).minimized()
+    }
+    let minimized = try graph.fsg(name: search).withCString { text in
+      guard let stream = fmemopen(UnsafeMutableRawPointer(mutating: text), strlen(text), "r") else {
+        throw SpeechEngineError(operation: "fmemopen", subject: search)
+      }
+      defer { fclose(stream) }
+      guard let model = fsg_model_read(stream, logmath, weight) else {
+        throw SpeechEngineError(operation: "fsg_model_read", subject: search)
+      }
+      return model
+    }
+    // "The decoder retains ownership of the pointer fsg, so you should free it when no longer used."
+    defer { fsg_model_free(minimized) }
+    try check(ps_set_fsg(decoder, search, minimized), "ps_set_fsg", search)
+  }
+
+  /// sphinxbase's FSG text for `model`.
+  private static func text(of model: UnsafeMutablePointer<fsg_model_t>) throws -> String {
+    var buffer: UnsafeMutablePointer<CChar>?
+    var size = 0
+    guard let stream = open_memstream(&buffer, &size) else {
+      throw SpeechEngineError(operation: "open_memstream", subject: "word graph")
+    }
+    fsg_model_write(model, stream)
+    fclose(stream)
+    defer { free(buffer) }
+    return buffer.map { String(cString: $0) } ?? ""
   }
 
   /// Adds an n-gram search with its own weights.
   func addLanguageModel(search: String, file: URL, weights: SearchWeights) throws {
     weights.apply(to: config)
+    maxHMMsPerFrame[search] = weights.maxHMMsPerFrame
     try check(ps_set_lm_file(decoder, search, file.path), "ps_set_lm_file", file.path)
   }
 
@@ -144,6 +199,7 @@ final class PocketSphinxDecoder {
   /// restored before each utterance.
   func decodeUtterance(_ samples: ArraySlice<Int16>, search: String) throws {
     try check(ps_set_search(decoder, search), "ps_set_search", search)
+    if let limit = maxHMMsPerFrame[search] { cmd_ln_set_int_r(config, "-maxhmmpf", limit) }
     ps_get_feat(decoder).pointee.cmn = normalisation
     try check(ps_start_stream(decoder), "ps_start_stream", search)
     try check(ps_start_utt(decoder), "ps_start_utt", search)

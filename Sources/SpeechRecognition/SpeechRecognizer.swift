@@ -80,9 +80,10 @@ public struct WakePronunciation: Sendable, Equatable {
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.29
-/// times the audio's duration with the default beams on a loaded 2-core machine (0.22 with
-/// pocketsphinx's), wake spotting at 0.03.
+/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.12
+/// times the audio's duration on a loaded 2-core machine (0.32 in the same run with the grammar as
+/// sphinxbase expands it and no `-maxhmmpf` cap; 0.11 against 0.27 on the evaluation set), wake
+/// spotting at 0.03.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
@@ -103,13 +104,17 @@ public final class SpeechRecognizer {
   ///   16, 17, 20, 21 clips, none false in the other speech, but from 1e-29 a second hit came inside a
   ///   command after the phrase ("hey cabin, how is the forecast"). With one threshold for all four,
   ///   1e-35 false-alarmed 8 times, all without HH; HH at 1e-50 4 times. Adding the dictionary's
-  ///   K AE B AH N (espeak-ng's Scottish voice, which is missed most) found no more.
+  ///   K AE B AH N (espeak-ng's Scottish voice, which is missed most) found no more. The tuning set's
+  ///   other speech, doubled to 820 s with near misses ("a little cabin", "the cabin crew", "a
+  ///   cabinet"), shows what that 417 s hid: these thresholds false-alarm 17 times, through the
+  ///   phrases without HH (alone they find the same 18 clips); no HH at 1e-26 or 1e-24 still
+  ///   false-alarmed 15 and 14 times and found only 11 and 10 clips, and the HH phrases alone find
+  ///   8 (9 false at 1e-40, 4 at 1e-30). No threshold pair reaches both targets, so they stay.
   /// - `keyphraseThreshold`: pocketsphinx's `-kws_threshold` for the dictionary pronunciation when
   ///   `wakePronunciations` is empty.
-  /// - `grammarLanguageWeight`: the command grammar's `-lw`. pocketsphinx splits a branch's
-  ///   probability evenly among its alternatives, so in a grammar with hundreds of phrases its
-  ///   default of 6.5 lets short, weakly branching paths (numbers) beat what was said; a lower weight
-  ///   trusts the acoustics more (4).
+  /// - `grammarLanguageWeight`: the command grammar's `-lw` (4; pocketsphinx's 6.5). sphinxbase
+  ///   gives every arc of a JSGF grammar without weights probability 1, so the weight only scales
+  ///   the word insertion penalty and the silence probability below.
   /// - `grammarWordInsertionPenalty`: the grammar search's `-wip` (0.01; pocketsphinx's 0.65 let
   ///   background noise become extra words such as "so" and "to").
   /// - `grammarSilenceProbability`: the grammar search's `-silprob` (0.1; default 0.005).
@@ -126,6 +131,24 @@ public final class SpeechRecognizer {
   ///   `-ds 2` fell to 41 and 32% for hardly any time saved, `-topn 2` to 55 and 16%, and
   ///   `-maxhmmpf 2000` cost 3 exact transcripts (measured before clips were streams of their own).
   ///   The grammar search is most of the time: a grammar of four phrases decodes at 0.015.
+  /// - `grammarMaxHMMsPerFrame`: the grammar search's `-maxhmmpf` (3,000; pocketsphinx's 30,000):
+  ///   while more phone models than this are active, the search narrows its beams frame by frame.
+  ///   On the tuning set's 80 commands with the minimized grammar, 30,000, 3,000, 2,000, 1,500 and
+  ///   1,000 gave 63, 63, 62, 62 and 61 intents (50, 50, 49, 48, 48 exact; word errors 23.3%,
+  ///   23.8%, 26.0%, 26.0%, 26.6%) at a real-time factor of about 0.14, 0.115, 0.11, 0.105 and 0.10
+  ///   (loaded machine): below 3,000 the narrowed beams lose the right path.
+  /// - `minimizesGrammar`: search the command grammar as the minimized `WordGraph` of sphinxbase's
+  ///   expansion (true). pocketsphinx's grammar search visits every state of the graph in every
+  ///   frame (its history keeps a list per state and phone, about 45% of the decoding time in a
+  ///   profile), so the state count sets the speed: the minimized graph has 2,419 states where
+  ///   sphinxbase's has 6,114, and decodes the tuning commands in about half the time with nearly
+  ///   the same transcripts (50 exact against 51, 63 intents against 62).
+  /// - `voiceActivityThreshold`: the front end's `-vad_threshold` (2, pocketsphinx's), how far above
+  ///   the noise level a frame must be to count as speech; frames below it are not decoded, and not
+  ///   counted in word times either. On the tuning commands in road noise (`-maxhmmpf` 1,500), 2,
+  ///   2.5, 2.75 and 3 gave 62, 63, 63 and 61 intents at 0.103, 0.101, 0.099 and 0.086 of real time
+  ///   (loaded machine), but from 2.75 the lead-in noise before a wake phrase was dropped and the
+  ///   phrase reported at the start of the audio, where the command would be cut from.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
   ///   posterior falls back to the language model (0 falls back only on an empty hypothesis).
   public struct Configuration: Sendable, Equatable {
@@ -157,6 +180,12 @@ public final class SpeechRecognizer {
     public var grammarWordBeam: Double
     /// The command grammar search's phone-transition beam.
     public var grammarPhoneBeam: Double
+    /// The most phone models the command grammar search evaluates in a frame before its beams narrow.
+    public var grammarMaxHMMsPerFrame: Int
+    /// Whether the command grammar is searched as its minimized word graph.
+    public var minimizesGrammar: Bool
+    /// How far above the noise level a frame must be to count as speech.
+    public var voiceActivityThreshold: Double
 
     /// "hey cabin" with "cabin" as K AE B IH N and K AA B IH N, "hey" as HH EY (1e-40) and EY (1e-28).
     public static let defaultWakePronunciations = [
@@ -178,8 +207,12 @@ public final class SpeechRecognizer {
       commandConfidenceThreshold: Double = 0, grammarLanguageWeight: Double = 4,
       grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1,
       wakePronunciations: [WakePronunciation] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
-      grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60
+      grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60, grammarMaxHMMsPerFrame: Int = 3_000,
+      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2
     ) {
+      self.voiceActivityThreshold = voiceActivityThreshold
+      self.grammarMaxHMMsPerFrame = grammarMaxHMMsPerFrame
+      self.minimizesGrammar = minimizesGrammar
       self.grammarBeam = grammarBeam
       self.grammarWordBeam = grammarWordBeam
       self.grammarPhoneBeam = grammarPhoneBeam
@@ -216,7 +249,8 @@ public final class SpeechRecognizer {
   public init(configuration: Configuration = Configuration()) throws {
     self.configuration = configuration
     decoder = try PocketSphinxDecoder(
-      acousticModel: configuration.acousticModel, dictionary: configuration.dictionary)
+      acousticModel: configuration.acousticModel, dictionary: configuration.dictionary,
+      voiceActivityThreshold: configuration.voiceActivityThreshold)
     for word in configuration.wakePhrase.split(separator: " ")
     where decoder.pronunciation(of: String(word)) == nil {
       throw SpeechEngineError(operation: "dictionary lookup", subject: "wake word '\(word)'")
@@ -229,7 +263,9 @@ public final class SpeechRecognizer {
           languageWeight: configuration.grammarLanguageWeight,
           wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
           silenceProbability: configuration.grammarSilenceProbability, beam: configuration.grammarBeam,
-          wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam))
+          wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam,
+          maxHMMsPerFrame: configuration.grammarMaxHMMsPerFrame),
+        minimized: configuration.minimizesGrammar)
     }
   }
 
