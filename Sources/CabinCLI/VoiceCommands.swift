@@ -4,7 +4,6 @@ import CabinInference
 import CabinService
 import Foundation
 import IntentUnderstanding
-import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -147,8 +146,8 @@ extension CabinCommand {
         let embedder: (any SentenceEmbedder)? =
           grammarOnly
           ? nil
-          : MemoisingEmbedder(
-            try SentenceEncoder(
+          : CachingEmbedder(
+            wrapping: try SentenceEncoder(
               modelDirectory: CabinPaths.modelDirectory(named: "all-MiniLM-L6-v2", configDirectory: config)))
         for threshold in noneThreshold.isEmpty ? [nil] : noneThreshold.map(Optional.some) {
           try evaluate(cases, config: config, embedder: embedder, noneThreshold: threshold)
@@ -174,25 +173,6 @@ extension CabinCommand {
               + String(format: "%.2f", mistake.confidence) + "): \(mistake.text)")
         }
       }
-    }
-  }
-}
-
-/// Remembers every embedding it computed, so that a threshold sweep embeds each sentence once.
-final class MemoisingEmbedder: SentenceEmbedder {
-  private let base: any SentenceEmbedder
-  private let known = Mutex<[String: [Float]]>([:])
-
-  init(_ base: any SentenceEmbedder) { self.base = base }
-
-  var dimension: Int { base.dimension }
-
-  func embed(_ texts: [String]) throws -> [[Float]] {
-    let missing = Array(Set(known.withLock { known in texts.filter { known[$0] == nil } }))
-    let fresh = missing.isEmpty ? [] : try base.embed(missing)
-    return known.withLock { known in
-      for (text, vector) in zip(missing, fresh) { known[text] = vector }
-      return texts.map { known[$0] ?? [] }
     }
   }
 }

@@ -7,9 +7,11 @@ import Synchronization
 /// While recording, every vector computed is remembered; ``save()`` writes them and stops
 /// recording, so the sentences users say later are never stored. The file is keyed by
 /// `modelIdentity`: a file made with another model (or damaged) is ignored and rewritten.
+/// Without a file it only remembers, for its lifetime, every vector it computed (a threshold sweep
+/// over an evaluation set embeds each sentence once).
 public final class CachingEmbedder: SentenceEmbedder {
   private let base: any SentenceEmbedder
-  private let file: URL
+  private let file: URL?
   private let identity: String
   private let state: Mutex<(vectors: [String: [Float]], recording: Bool, dirty: Bool)>
 
@@ -20,6 +22,14 @@ public final class CachingEmbedder: SentenceEmbedder {
     identity = modelIdentity
     let loaded = Self.load(file, identity: modelIdentity, dimension: base.dimension) ?? [:]
     state = Mutex((loaded, true, false))
+  }
+
+  /// Wraps `base`, remembering in memory only.
+  public init(wrapping base: any SentenceEmbedder) {
+    self.base = base
+    file = nil
+    identity = ""
+    state = Mutex(([:], true, false))
   }
 
   /// The wrapped embedder's dimension.
@@ -44,8 +54,10 @@ public final class CachingEmbedder: SentenceEmbedder {
     return result.map { $0! }
   }
 
-  /// Writes the stored vectors if anything was added, and stops recording.
+  /// Writes the stored vectors if anything was added, and stops recording; does nothing without a
+  /// file.
   public func save() throws {
+    guard let file else { return }
     let (vectors, dirty) = state.withLock { state in
       state.recording = false
       return (state.vectors, state.dirty)

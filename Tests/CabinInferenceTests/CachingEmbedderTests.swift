@@ -55,4 +55,15 @@ struct CachingEmbedderTests {
     try data.prefix(data.count - 5).write(to: file)
     #expect(CachingEmbedder(wrapping: CountingEmbedder(), file: file, modelIdentity: "model A").count == 0)
   }
+
+  @Test func withoutAFileEachSentenceIsEmbeddedOnceAndNothingIsWritten() throws {
+    let base = CountingEmbedder()
+    let cache = CachingEmbedder(wrapping: base)
+    let first = try cache.embed(["play jazz", "open the sunroof"])
+    try cache.save()
+    #expect(
+      try cache.embed(["open the sunroof", "play jazz", "call anna"]) == [first[1], first[0], [9, 99, 1]])
+    #expect(base.calls.withLock { $0 } == 3)
+    #expect(cache.count == 3)
+  }
 }
