@@ -358,9 +358,9 @@ public final class SpeechRecognizer {
   /// Finds every occurrence of the wake phrase in 16 kHz mono samples.
   ///
   /// The samples are decoded as one utterance of a stream of their own, so the result does not
-  /// depend on audio decoded before, and times count from the first sample. Hits are in order; pronunciations detected over the same stretch
-  /// are one hit. Audio should start with some background sound: a phrase in the very first frames
-  /// is missed.
+  /// depend on audio decoded before, and times count from the first sample. Hits are in order;
+  /// pronunciations detected over the same stretch are one hit. Audio should start with some
+  /// background sound: a phrase in the very first frames is missed.
   public func spotWakeWord(samples: [Int16]) throws -> [WakeWordHit] {
     try decoder.decodeUtterance(samples[...], search: SearchName.wake)
     guard decoder.hypothesis() != nil else { return [] }
