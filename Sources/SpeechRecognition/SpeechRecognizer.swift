@@ -83,7 +83,8 @@ public struct WakePronunciation: Sendable, Equatable {
 /// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.12
 /// times the audio's duration on a loaded 2-core machine (0.32 in the same run with the grammar as
 /// sphinxbase expands it and no `-maxhmmpf` cap; 0.11 against 0.27 on the evaluation set), wake
-/// spotting with its verification at WAKE_RTF.
+/// spotting at 0.13, and at 0.36 with each hit verified (another run, load 9, `--wake-only`; 0.05 and
+/// 0.15 on the evaluation set).
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
