@@ -219,6 +219,14 @@ final class PocketSphinxDecoder {
     return hypothesis.isEmpty ? nil : hypothesis
   }
 
+  /// The score of the last utterance's best path (acoustic and grammar, natural log), nil when there
+  /// is none.
+  func bestPathScore() -> Double? {
+    var score: Int32 = 0
+    guard ps_get_hyp(decoder, &score) != nil else { return nil }
+    return logmath_log_to_ln(ps_get_logmath(decoder), score)
+  }
+
   /// The posterior probability of the last utterance's hypothesis (0...1).
   func posterior() -> Double {
     logmath_exp(ps_get_logmath(decoder), ps_get_prob(decoder))

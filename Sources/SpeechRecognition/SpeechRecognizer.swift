@@ -83,7 +83,8 @@ public struct WakePronunciation: Sendable, Equatable {
 /// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.12
 /// times the audio's duration on a loaded 2-core machine (0.32 in the same run with the grammar as
 /// sphinxbase expands it and no `-maxhmmpf` cap; 0.11 against 0.27 on the evaluation set), wake
-/// spotting at 0.03.
+/// spotting at 0.13, and at 0.36 with each hit verified (another run, load 9, `--wake-only`; 0.05 and
+/// 0.15 on the evaluation set).
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
@@ -109,7 +110,13 @@ public final class SpeechRecognizer {
   ///   cabinet"), shows what that 417 s hid: these thresholds false-alarm 17 times, through the
   ///   phrases without HH (alone they find the same 18 clips); no HH at 1e-26 or 1e-24 still
   ///   false-alarmed 15 and 14 times and found only 11 and 10 clips, and the HH phrases alone find
-  ///   8 (9 false at 1e-40, 4 at 1e-30). No threshold pair reaches both targets, so they stay.
+  ///   8 (9 false at 1e-40, 4 at 1e-30). No threshold pair reaches both targets, so spotting is now
+  ///   the loose first stage of two: with `wakeVerification` checking each hit, HH at 1e-60 and no HH
+  ///   at 1e-40 found 22 clips, adding K AE B AH N and lowering them to 1e-70 and 1e-50 found 24
+  ///   (the six missed are all espeak-ng's Scottish voice), 1e-80 and 1e-60 no more; unverified,
+  ///   the 1e-70 and 1e-50 phrases false-alarm 51 times in the 820 s, verified none.
+  /// - `wakeVerification`: the second check on each hit of spotting (`WakeVerification.heyCabin`);
+  ///   nil reports every hit.
   /// - `keyphraseThreshold`: pocketsphinx's `-kws_threshold` for the dictionary pronunciation when
   ///   `wakePronunciations` is empty.
   /// - `grammarLanguageWeight`: the command grammar's `-lw` (4; pocketsphinx's 6.5). sphinxbase
@@ -186,13 +193,18 @@ public final class SpeechRecognizer {
     public var minimizesGrammar: Bool
     /// How far above the noise level a frame must be to count as speech.
     public var voiceActivityThreshold: Double
+    /// The second check on each spotted wake phrase, or nil to report every hit of spotting.
+    public var wakeVerification: WakeVerification?
 
-    /// "hey cabin" with "cabin" as K AE B IH N and K AA B IH N, "hey" as HH EY (1e-40) and EY (1e-28).
+    /// "hey cabin" with "cabin" as K AE B IH N, K AA B IH N and K AE B AH N, "hey" as HH EY (1e-70)
+    /// and EY (1e-50): loose, for recall, as `wakeVerification` removes the false alarms.
     public static let defaultWakePronunciations = [
-      WakePronunciation(["HH EY", "K AE B IH N"], threshold: 1e-40),
-      WakePronunciation(["HH EY", "K AA B IH N"], threshold: 1e-40),
-      WakePronunciation(["EY", "K AE B IH N"], threshold: 1e-28),
-      WakePronunciation(["EY", "K AA B IH N"], threshold: 1e-28),
+      WakePronunciation(["HH EY", "K AE B IH N"], threshold: 1e-70),
+      WakePronunciation(["HH EY", "K AA B IH N"], threshold: 1e-70),
+      WakePronunciation(["HH EY", "K AE B AH N"], threshold: 1e-70),
+      WakePronunciation(["EY", "K AE B IH N"], threshold: 1e-50),
+      WakePronunciation(["EY", "K AA B IH N"], threshold: 1e-50),
+      WakePronunciation(["EY", "K AE B AH N"], threshold: 1e-50),
     ]
 
     /// Debian's `pocketsphinx-en-us` model directory.
@@ -208,8 +220,10 @@ public final class SpeechRecognizer {
       grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1,
       wakePronunciations: [WakePronunciation] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
       grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60, grammarMaxHMMsPerFrame: Int = 3_000,
-      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2
+      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2,
+      wakeVerification: WakeVerification? = .heyCabin
     ) {
+      self.wakeVerification = wakeVerification
       self.voiceActivityThreshold = voiceActivityThreshold
       self.grammarMaxHMMsPerFrame = grammarMaxHMMsPerFrame
       self.minimizesGrammar = minimizesGrammar
@@ -242,6 +256,7 @@ public final class SpeechRecognizer {
   public let configuration: Configuration
   private let decoder: PocketSphinxDecoder
   private var languageModelLoaded = false
+  private let wakeVerifier: WakeVerifier?
 
   /// Loads the acoustic model and dictionary and compiles the wake phrase and command grammar.
   /// - Throws: `SpeechEngineError` when a model file or the grammar is rejected, or a wake word
@@ -256,6 +271,11 @@ public final class SpeechRecognizer {
       throw SpeechEngineError(operation: "dictionary lookup", subject: "wake word '\(word)'")
     }
     try Self.addWakeSearch(decoder, configuration)
+    if let verification = configuration.wakeVerification {
+      wakeVerifier = try WakeVerifier(verification, phrase: configuration.wakePhrase, decoder: decoder)
+    } else {
+      wakeVerifier = nil
+    }
     if let grammar = configuration.commandGrammar {
       try decoder.addJSGF(
         search: SearchName.command, text: grammar,
@@ -359,7 +379,8 @@ public final class SpeechRecognizer {
   ///
   /// The samples are decoded as one utterance of a stream of their own, so the result does not
   /// depend on audio decoded before, and times count from the first sample. Hits are in order;
-  /// pronunciations detected over the same stretch are one hit. Audio should start with some
+  /// pronunciations detected over the same stretch are one hit. With `wakeVerification`, only the
+  /// hits that pass it are returned. Audio should start with some
   /// background sound: a phrase in the very first frames is missed.
   public func spotWakeWord(samples: [Int16]) throws -> [WakeWordHit] {
     try decoder.decodeUtterance(samples[...], search: SearchName.wake)
@@ -375,7 +396,8 @@ public final class SpeechRecognizer {
         hits.append(WakeWordHit(phrase: configuration.wakePhrase, start: start, end: end))
       }
     }
-    return hits
+    guard let wakeVerifier else { return hits }
+    return try hits.filter { try wakeVerifier.accepts($0, in: samples, decoder: decoder) }
   }
 
   private func needsFallback(_ transcript: Transcript) -> Bool {

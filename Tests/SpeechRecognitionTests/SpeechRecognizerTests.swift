@@ -179,6 +179,41 @@ import Testing
     #expect(found >= 1)
   }
 
+  /// Near misses that spotting alone takes for the wake phrase are mostly rejected by the second
+  /// check, while the phrase itself, said by the same voices in the same noise, passes it.
+  @Test func verificationRejectsNearMisses() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let verified = try SpeechRecognizer(configuration: .init(languageModel: nil))
+    let spotted = try SpeechRecognizer(configuration: .init(languageModel: nil, wakeVerification: nil))
+    let nearMisses = ["hey cabinet, where are the plates", "a cabin in the woods", "hey kevin, over here"]
+    var spottedNearMisses = 0
+    var reported: [String] = []
+    var missed: [String] = []
+    for (index, voice) in ["en-us", "en-gb", "en-us+f3", "en-us+m7"].enumerated() {
+      let noise = "car:15:\(index + 20)"
+      for text in nearMisses {
+        let url = try await Support.clip(text, voice: voice, speed: 150, noise: noise, in: directory)
+        let samples = try WAVFile.samples(contentsOf: url)
+        spottedNearMisses += try spotted.spotWakeWord(samples: samples).count
+        if try !verified.spotWakeWord(samples: samples).isEmpty { reported.append("\(voice): '\(text)'") }
+      }
+      let url = try await Support.clip(
+        "hey cabin, open the window", voice: voice, noise: noise, in: directory)
+      if try verified.spotWakeWord(samples: WAVFile.samples(contentsOf: url)).count != 1 {
+        missed.append(voice)
+      }
+    }
+    // Measured (the clips are repeatable): spotting alone hit the 12 near-miss clips 10 times, the
+    // verified defaults reported 5 of them ("hey cabinet" in 3 voices, "a cabin in the woods" and
+    // "hey kevin" in one each) and found the phrase in all 4 voices. "hey cabinet" is the weak spot:
+    // the check weighs "cabinet" against "cabin" and a short word after it.
+    #expect(spottedNearMisses >= 8)
+    #expect(reported.count <= 5, "\(reported)")
+    #expect(reported.count < spottedNearMisses)
+    #expect(missed.isEmpty, "missed in \(missed)")
+  }
+
   @Test func staysQuietDuringOtherSpeech() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
