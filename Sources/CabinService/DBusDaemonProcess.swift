@@ -58,7 +58,12 @@ public final class DBusDaemonProcess: Sendable {
     return text.split(separator: "\n").map(String.init).filter { !$0.contains("Failed to set fd limit") }
   }
 
+  // Reaped here too: a daemon signalled but never waited for stays a zombie, and one still running
+  // when the owner exits is left to an init that may never reap it.
   deinit {
     child.send(SIGTERM)
+    for _ in 0..<100 where child.exitStatus == nil { usleep(10_000) }
+    child.send(SIGKILL)
+    child.waitBlocking()
   }
 }
