@@ -64,17 +64,20 @@ enum SpeechFixtures {
   }
 
   /// The read end of a pipe whose writer sends `data` from a thread of its own, then closes
-  /// its end unless `keepOpen`; the returned handle keeps a held-open writer alive.
+  /// its end unless `keepOpen`; the returned handle keeps a held-open writer alive. The service
+  /// may close its end before the writer is done (a stream over its length limit): the writer then
+  /// stops, and SIGPIPE, which would end the whole test process, is ignored.
   static func stream(_ data: Data, keepOpen: Bool = false) throws -> (
     audio: DBusFileDescriptor, writer: FileHandle
   ) {
+    signal(SIGPIPE, SIG_IGN)
     let pipe = try ChildProcess.makePipe()
     let audio = try DBusFileDescriptor(duplicating: pipe.read.fileDescriptor)
     try pipe.read.close()
     let writer = pipe.write
     let done = DispatchSemaphore(value: 0)
     Thread {
-      writer.write(data)
+      try? writer.write(contentsOf: data)
       if !keepOpen { try? writer.close() }
       done.signal()
     }.start()
