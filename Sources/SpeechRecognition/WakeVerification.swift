@@ -6,10 +6,11 @@
 /// Keyphrase spotting scores the phrase against nothing but a phone loop, so "a cabin", "the cabin
 /// crew", "hey, Kevin" or "a cabinet" can pass its threshold; in the verification grammar they are
 /// better explained by their own words. The window from `lead` before the hit to `trail` after it is
-/// decoded twice: with a loop of the wake phrase (its words only in order, each with the
-/// pronunciations in `pronunciations`) and the competitors, with pocketsphinx's fillers between them,
-/// and with the same loop made to pass through the wake phrase. The hit stands when the second path
-/// scores at most `margin` per frame below the first and holds the phrase for `minimumDuration`.
+/// decoded with a loop of the wake phrase (its words only in order, each with the pronunciations in
+/// `pronunciations`) and the competitors, with pocketsphinx's fillers between them, made to pass
+/// through the wake phrase; and, when that path holds the phrase for `minimumDuration`, with the
+/// same loop free. The hit stands when the forced path scores at most `margin` per frame below the
+/// free one.
 ///
 /// On espeak-ng speech the best path seldom says the wake phrase even where it was said (its "hey"
 /// is heard as "to", "the" or "eight", its "cabin" and the next word as "cabinet"), so a hit cannot
@@ -17,9 +18,10 @@
 /// phrase: on `cabin-eval-speech --set tuning`, in the 24 clips the default first stage found the
 /// forced path held the phrase 0.49 to 0.97 s and scored at most 3.4e-4 per frame below the best;
 /// of its 51 false alarms, the 5 that held it 0.48 s or more (up to 0.64 s) scored 4.7e-4 to
-/// 7.9e-4 below. Each check adds two decodes of about a second of audio: 0.94 s per hit on the
-/// tuning set on a heavily loaded 2-core machine (load 9), where the loose first stage hits 224
-/// times in 880 s; 0.37 s in a run of the evaluation set.
+/// 7.9e-4 below. Each check decodes about a second of audio once, and a second time only for the
+/// few hits whose forced path holds the phrase long enough (about 30 of the first stage's 224 hits
+/// in 820 s of the tuning set): 75 ms per hit where both decodes took 138 ms (one run each, a
+/// 2-core machine at load 2 with other builds).
 public struct WakeVerification: Sendable, Equatable {
   /// The phones accepted for each word of the wake phrase (space-separated, from the acoustic model's
   /// phone set): one list of alternatives per word.
@@ -133,20 +135,22 @@ struct WakeVerifier {
   }
 
   /// Whether the audio around `hit` is explained with the wake phrase in it within the margin of its
-  /// best explanation.
+  /// best explanation. The path through the wake phrase is decoded first: most hits of the loose
+  /// first stage squeeze the phrase below `minimumDuration` there, and need no second decode.
   func accepts(_ hit: WakeWordHit, in samples: [Int16], decoder: PocketSphinxDecoder) throws -> Bool {
     let rate = Double(WAVFile.sampleRate)
     let from = max(0, Int((hit.start - verification.lead) * rate))
     let window = from..<min(samples.count, Int((hit.end + verification.trail) * rate))
     guard !window.isEmpty else { return false }
-    try decoder.decodeUtterance(samples[window], search: Self.free)
-    guard let best = decoder.bestPathScore() else { return false }
     try decoder.decodeUtterance(samples[window], search: Self.forced)
     guard let withWake = decoder.bestPathScore() else { return false }
-    let frames = Double(window.count) / rate * PocketSphinxDecoder.framesPerSecond
     let spans = wakeSpans(decoder.words())
     let longest = Double(spans.map(\.count).max() ?? 0) / PocketSphinxDecoder.framesPerSecond
-    return (withWake - best) / frames >= -verification.margin && longest >= verification.minimumDuration
+    guard longest >= verification.minimumDuration else { return false }
+    try decoder.decodeUtterance(samples[window], search: Self.free)
+    guard let best = decoder.bestPathScore() else { return false }
+    let frames = Double(window.count) / rate * PocketSphinxDecoder.framesPerSecond
+    return (withWake - best) / frames >= -verification.margin
   }
 
   /// The frames of each occurrence of the wake phrase in `words`.
