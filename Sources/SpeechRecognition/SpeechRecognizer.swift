@@ -80,12 +80,10 @@ public struct WakePronunciation: Sendable, Equatable {
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes: `cabin-eval-speech --set tuning` measured commands in road noise at 0.12
-/// times the audio's duration on a loaded 2-core machine (0.32 in the same run with the grammar as
-/// sphinxbase expands it and no `-maxhmmpf` cap; 0.11 against 0.27 on the evaluation set), wake
-/// spotting at 0.13, and at 0.36 with each hit verified (another run, load 9, `--wake-only`; 0.05 and
-/// 0.15 on the evaluation set). Since the verification decodes most hits once, another `--wake-only`
-/// run of the tuning set (load 2) measured spotting at 0.029 alone and 0.047 verified (0.065 before).
+/// blocks while it decodes. On `cabin-eval-speech --set evaluation` (a 2-core machine at load 1),
+/// commands in road noise took 0.12 of the audio's duration in processor time (0.30 with the grammar
+/// as sphinxbase expands it and no `-maxhmmpf` cap), and wake spotting 0.03 alone and 0.054 with
+/// each hit verified.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
