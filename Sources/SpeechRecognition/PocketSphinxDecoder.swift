@@ -180,6 +180,14 @@ final class PocketSphinxDecoder {
     try check(ps_set_lm_file(decoder, search, file.path), "ps_set_lm_file", file.path)
   }
 
+  /// Throws unless every one of `words` is in the loaded dictionary; `role` names them in the error
+  /// ("wake word").
+  func requirePronunciations(of words: some Sequence<String>, role: String) throws {
+    for word in words where pronunciation(of: word) == nil {
+      throw SpeechEngineError(operation: "dictionary lookup", subject: "\(role) '\(word)'")
+    }
+  }
+
   /// The pronunciation of `word` in the loaded dictionary, if it has one.
   func pronunciation(of word: String) -> String? {
     guard let phones = ps_lookup_word(decoder, word) else { return nil }

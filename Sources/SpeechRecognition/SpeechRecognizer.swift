@@ -265,10 +265,8 @@ public final class SpeechRecognizer {
     decoder = try PocketSphinxDecoder(
       acousticModel: configuration.acousticModel, dictionary: configuration.dictionary,
       voiceActivityThreshold: configuration.voiceActivityThreshold)
-    for word in configuration.wakePhrase.split(separator: " ")
-    where decoder.pronunciation(of: String(word)) == nil {
-      throw SpeechEngineError(operation: "dictionary lookup", subject: "wake word '\(word)'")
-    }
+    try decoder.requirePronunciations(
+      of: configuration.wakePhrase.split(separator: " ").map(String.init), role: "wake word")
     try Self.addWakeSearch(decoder, configuration)
     if let verification = configuration.wakeVerification {
       wakeVerifier = try WakeVerifier(verification, phrase: configuration.wakePhrase, decoder: decoder)
@@ -379,8 +377,8 @@ public final class SpeechRecognizer {
   /// The samples are decoded as one utterance of a stream of their own, so the result does not
   /// depend on audio decoded before, and times count from the first sample. Hits are in order;
   /// pronunciations detected over the same stretch are one hit. With `wakeVerification`, only the
-  /// hits that pass it are returned. Audio should start with some
-  /// background sound: a phrase in the very first frames is missed.
+  /// hits that pass it are returned. Audio should start with some background sound: a phrase in the
+  /// very first frames is missed.
   public func spotWakeWord(samples: [Int16]) throws -> [WakeWordHit] {
     try decoder.decodeUtterance(samples[...], search: SearchName.wake)
     guard decoder.hypothesis() != nil else { return [] }

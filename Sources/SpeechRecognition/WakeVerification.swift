@@ -109,9 +109,7 @@ struct WakeVerifier {
       }
     }
     let wake = wakeWords.map { "(\($0.joined(separator: " | ")))" }
-    for word in verification.competitors where decoder.pronunciation(of: word) == nil {
-      throw SpeechEngineError(operation: "dictionary lookup", subject: "wake competitor '\(word)'")
-    }
+    try decoder.requirePronunciations(of: verification.competitors, role: "wake competitor")
     var others = verification.competitors
     for (index, phones) in verification.competitorPronunciations.enumerated() {
       others.append("competitor_check\(index)")

@@ -215,6 +215,18 @@ import Testing
     #expect(missed.isEmpty, "missed in \(missed)")
   }
 
+  /// A wake phrase or a verification competitor the dictionary cannot say is refused by name.
+  @Test func wordsMissingFromTheDictionaryAreNamed() throws {
+    #expect(throws: SpeechEngineError(operation: "dictionary lookup", subject: "wake word 'cabinz'")) {
+      _ = try SpeechRecognizer(configuration: .init(languageModel: nil, wakePhrase: "hey cabinz"))
+    }
+    var verification = WakeVerification.heyCabin
+    verification.competitors.append("kevinz")
+    #expect(throws: SpeechEngineError(operation: "dictionary lookup", subject: "wake competitor 'kevinz'")) {
+      _ = try SpeechRecognizer(configuration: .init(languageModel: nil, wakeVerification: verification))
+    }
+  }
+
   @Test func staysQuietDuringOtherSpeech() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
