@@ -1,13 +1,16 @@
 // Evaluates the speech recogniser on synthetic speech (espeak-ng voices and speeds, sox road noise at
 // set SNRs): command intents through the JSGF grammar against the general language model alone
-// (baseline) and the previous defaults, wake-phrase detection and false alarms over other speech
-// (the verified defaults, their first stage alone as a baseline, and the previous defaults),
-// real-time factor (wall clock, and processor time, which a loaded machine does not inflate), memory.
+// (baseline) and the previous defaults, sentences of other speech taken for commands, wake-phrase
+// detection and false alarms over other speech (the verified defaults, their first stage alone as a
+// baseline, and the previous defaults), real-time factor (wall clock, and processor time, which a
+// loaded machine does not inflate), memory.
 //
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
-// Usage: cabin-eval-speech [--set evaluation|tuning] [--wake-only] [--keep-audio DIR] [PACKAGE_ROOT]
-// --wake-only scores only the wake phrase, on the same clips as a full run. A clip already kept in DIR
+// Usage: cabin-eval-speech [--set evaluation|tuning] [--wake-only | --commands-only] [--keep-audio DIR]
+//   [PACKAGE_ROOT]
+// --wake-only scores only the wake phrase, --commands-only only the commands and sentences, on the
+// same clips as a full run. A clip already kept in DIR
 // by an earlier run (same line in its manifest.tsv) is read back instead of synthesised again.
 import CabinTestKit
 import Foundation
@@ -25,16 +28,18 @@ struct SpeechSet {
   var wakeCount: Int
   var otherSpeechFile: String
   var minimumOtherSeconds: Double
+  var otherSentenceParagraphs: Int
 }
 
 let evaluationSet = SpeechSet(
   name: "evaluation", voices: ["en-us", "en-gb", "en-us+f3", "en-us+m7", "en-gb-x-rp+f4"],
   speeds: [130, 150, 165, 185], signalToNoise: [5, 10, 15, 20], noiseSeeds: 0..<500, sentenceSeed: 2026,
-  commandCount: 120, wakeCount: 40, otherSpeechFile: "other-speech-evaluation.txt", minimumOtherSeconds: 630)
+  commandCount: 120, wakeCount: 40, otherSpeechFile: "other-speech-evaluation.txt", minimumOtherSeconds: 630,
+  otherSentenceParagraphs: 16)
 let tuningSet = SpeechSet(
   name: "tuning", voices: ["en-us+m3", "en-us+f2", "en-gb+m1", "en-gb-scotland"], speeds: [140, 160, 175],
   signalToNoise: [7, 12, 18], noiseSeeds: 500..<1_000, sentenceSeed: 7, commandCount: 80, wakeCount: 30,
-  otherSpeechFile: "other-speech-tuning.txt", minimumOtherSeconds: 800)
+  otherSpeechFile: "other-speech-tuning.txt", minimumOtherSeconds: 800, otherSentenceParagraphs: 16)
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String) -> String? {
@@ -44,6 +49,8 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 }
 let setName = option("--set") ?? "evaluation"
 let wakeOnly = arguments.contains("--wake-only")
+let commandsOnly = arguments.contains("--commands-only")
+arguments.removeAll { $0 == "--commands-only" }
 arguments.removeAll { $0 == "--wake-only" }
 let keepAudio = option("--keep-audio").map { URL(fileURLWithPath: $0) }
 guard let set = [evaluationSet, tuningSet].first(where: { $0.name == setName }) else {
@@ -269,6 +276,16 @@ while otherSeconds < set.minimumOtherSeconds {
   otherSpeech.append(samples)
   otherSeconds += Double(samples.count) / Double(WAVFile.sampleRate)
 }
+// Single sentences of the other speech, each a clip: what a driver says that is not a command.
+let otherSentences = paragraphs.prefix(set.otherSentenceParagraphs).flatMap { paragraph in
+  paragraph.split(whereSeparator: { ".?!".contains($0) }).map { $0.trimmingCharacters(in: .whitespaces) }
+    .filter { $0.split(separator: " ").count >= 3 }
+}
+var sentenceClips: [[Int16]] = []
+for sentence in otherSentences {
+  let (voice, speed) = nextVoice()
+  sentenceClips.append(try await synthesize(sentence, voice: voice, speed: speed, skipped: wakeOnly))
+}
 if let keepAudio {
   try (manifest.joined(separator: "\n") + "\n").write(
     to: keepAudio.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
@@ -287,6 +304,7 @@ struct CommandScore {
   var misses: [String] = []
   var memory = 0.0
   var startup = 0.0
+  var otherTakenAsCommands = 0
 }
 @MainActor func scoreCommands(_ configuration: SpeechRecognizer.Configuration, mode: RecognitionMode) throws
   -> CommandScore
@@ -309,13 +327,18 @@ struct CommandScore {
     if mode == .automatic, transcript.search == .freeText { score.fallbacks += 1 }
     if !right { score.misses.append("\(example.intent): '\(example.text)' heard '\(transcript.text)'") }
   }
+  for samples in sentenceClips {
+    let transcript = try recognizer.recognize(samples: samples, mode: mode)
+    let intents = try understander.understand(transcript.text).intents.map(\.name).filter { $0 != "none" }
+    if !intents.isEmpty { score.otherTakenAsCommands += 1 }
+  }
   score.memory = residentMegabytes() - memoryBefore
   return score
 }
 
-// The defaults before the grammar was minimized and the search capped, run back to back with them.
+// The defaults before command paths were checked for speech outside the grammar, run back to back with them.
 let previousDefaults = SpeechRecognizer.Configuration(
-  commandGrammar: speechGrammar.text, grammarMaxHMMsPerFrame: 30_000, minimizesGrammar: false)
+  commandGrammar: speechGrammar.text, commandRejection: nil)
 // Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.
 var commandScores: [CommandScore] = []
@@ -360,20 +383,23 @@ struct WakeScore {
 }
 // The defaults verify each hit; the same spotting unverified is the baseline, and the previous
 // defaults (spotting alone, with higher thresholds) what this round started from.
-let wakeScores = [
-  try scoreWake("defaults (verified)", .init(languageModel: nil)),
-  try scoreWake("first stage alone", .init(languageModel: nil, wakeVerification: nil)),
-  try scoreWake(
-    "previous defaults",
-    .init(
-      languageModel: nil,
-      wakePronunciations: [
-        WakePronunciation(["HH EY", "K AE B IH N"], threshold: 1e-40),
-        WakePronunciation(["HH EY", "K AA B IH N"], threshold: 1e-40),
-        WakePronunciation(["EY", "K AE B IH N"], threshold: 1e-28),
-        WakePronunciation(["EY", "K AA B IH N"], threshold: 1e-28),
-      ], wakeVerification: nil)),
-]
+let wakeScores =
+  commandsOnly
+  ? []
+  : [
+    try scoreWake("defaults (verified)", .init(languageModel: nil)),
+    try scoreWake("first stage alone", .init(languageModel: nil, wakeVerification: nil)),
+    try scoreWake(
+      "previous defaults",
+      .init(
+        languageModel: nil,
+        wakePronunciations: [
+          WakePronunciation(["HH EY", "K AE B IH N"], threshold: 1e-40),
+          WakePronunciation(["HH EY", "K AA B IH N"], threshold: 1e-40),
+          WakePronunciation(["EY", "K AE B IH N"], threshold: 1e-28),
+          WakePronunciation(["EY", "K AA B IH N"], threshold: 1e-28),
+        ], wakeVerification: nil)),
+  ]
 
 // MARK: Report
 
@@ -389,28 +415,30 @@ if let tuned = commandScores.first {
   for miss in tuned.misses { print("  \(miss)") }
 }
 print("")
-print(
-  "wake phrase                  | found (of \(set.wakeCount)) | false alarms in \(String(format: "%.0f", otherSeconds)) s | per 10 min | RTF"
-)
-for score in wakeScores {
+if !wakeScores.isEmpty {
   print(
-    score.label.padding(toLength: 28, withPad: " ", startingAt: 0)
-      + String(
-        format: " | %3d %@     | %4d                 | %@ | %.3f", score.found,
-        percent(score.found, set.wakeCount),
-        score.falseAlarms,
-        perTenMinutes(score.falseAlarms).padding(toLength: 10, withPad: " ", startingAt: 0),
-        score.processing / score.audio))
+    "wake phrase                  | found (of \(set.wakeCount)) | false alarms in \(String(format: "%.0f", otherSeconds)) s | per 10 min | RTF"
+  )
+  for score in wakeScores {
+    print(
+      score.label.padding(toLength: 28, withPad: " ", startingAt: 0)
+        + String(
+          format: " | %3d %@     | %4d                 | %@ | %.3f", score.found,
+          percent(score.found, set.wakeCount),
+          score.falseAlarms,
+          perTenMinutes(score.falseAlarms).padding(toLength: 10, withPad: " ", startingAt: 0),
+          score.processing / score.audio))
+  }
+  let wake = wakeScores[0]
+  let firstStage = wakeScores[1]
+  let firstStageHits = firstStage.found + firstStage.falseAlarms
+  print(
+    String(
+      format:
+        "verification: %.1f ms per first-stage hit (%d: clips found and false alarms), %.0f ms in all",
+      1000 * (wake.processing - firstStage.processing) / Double(max(firstStageHits, 1)), firstStageHits,
+      1000 * (wake.processing - firstStage.processing)))
 }
-let wake = wakeScores[0]
-let firstStage = wakeScores[1]
-let firstStageHits = firstStage.found + firstStage.falseAlarms
-print(
-  String(
-    format:
-      "verification: %.1f ms per first-stage hit (%d: clips found and false alarms), %.0f ms in all",
-    1000 * (wake.processing - firstStage.processing) / Double(max(firstStageHits, 1)), firstStageHits,
-    1000 * (wake.processing - firstStage.processing)))
 func row(_ name: String, _ values: [String], _ target: String) {
   print(
     ([name.padding(toLength: 26, withPad: " ", startingAt: 0)]
@@ -427,14 +455,19 @@ if !commandScores.isEmpty {
   row(
     "processor time / audio", commandScores.map { String(format: "%.3f", $0.processor / $0.audio) }, "")
   row("fallbacks to LM", commandScores.dropLast().map { "\($0.fallbacks) of \(commands.count)" } + ["-"], "")
+  row(
+    "other sentences → command",
+    commandScores.map { "\($0.otherTakenAsCommands) of \(otherSentences.count)" }, "0")
   row("memory growth (MB)", commandScores.map { String(format: "%.0f", $0.memory) }, "")
   row("recogniser start-up (s)", commandScores.map { String(format: "%.2f", $0.startup) }, "")
 }
-row("measure", ["defaults", "first stage alone", "previous defaults"], "target")
-row("wake found", wakeScores.map { percent($0.found, set.wakeCount) }, ">= 90%")
-row(
-  "wake false alarms / 10 min", wakeScores.map { perTenMinutes($0.falseAlarms) },
-  "0 (over \(String(format: "%.0f", otherSeconds)) s)")
-row("wake-spotting RTF", wakeScores.map { String(format: "%.3f", $0.processing / $0.audio) }, "")
-row("processor time / audio", wakeScores.map { String(format: "%.3f", $0.processor / $0.audio) }, "")
+if !wakeScores.isEmpty {
+  row("measure", ["defaults", "first stage alone", "previous defaults"], "target")
+  row("wake found", wakeScores.map { percent($0.found, set.wakeCount) }, ">= 90%")
+  row(
+    "wake false alarms / 10 min", wakeScores.map { perTenMinutes($0.falseAlarms) },
+    "0 (over \(String(format: "%.0f", otherSeconds)) s)")
+  row("wake-spotting RTF", wakeScores.map { String(format: "%.3f", $0.processing / $0.audio) }, "")
+  row("processor time / audio", wakeScores.map { String(format: "%.3f", $0.processor / $0.audio) }, "")
+}
 print("load average at end: \(loadAverage()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")

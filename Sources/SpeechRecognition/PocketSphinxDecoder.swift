@@ -59,6 +59,22 @@ struct DecodedWord {
   var posterior: Double
 }
 
+/// How well a decoded path fits the audio acoustically (`PocketSphinxDecoder.pathAcoustics()`).
+struct PathAcoustics {
+  /// One stretch of the path in silence.
+  struct Silence {
+    /// Its length in frames.
+    var frames: Int
+    /// Its acoustic score per frame.
+    var scorePerFrame: Double
+  }
+
+  /// The path's acoustic score per frame, silences and fillers included.
+  var scorePerFrame: Double
+  /// The path's silences (`<sil>`, `<s>`, `</s>`), in order.
+  var silences: [Silence]
+}
+
 /// The only owner of a pocketsphinx decoder and its configuration; every C call goes through it.
 ///
 /// pocketsphinx 0.8 decoders are not thread-safe, so this class is not `Sendable`: its owner
@@ -233,6 +249,37 @@ final class PocketSphinxDecoder {
     var score: Int32 = 0
     guard ps_get_hyp(decoder, &score) != nil else { return nil }
     return logmath_log_to_ln(ps_get_logmath(decoder), score)
+  }
+
+  /// How well the last utterance's best path fits the audio acoustically, nil when there is no
+  /// path. pocketsphinx scores each frame against its best senone, so the scores say how far the
+  /// path falls below the best the acoustic model could say there, in the units of
+  /// `bestPathScore`; frames the voice-activity detector dropped are not counted.
+  func pathAcoustics() -> PathAcoustics? {
+    let frames = Int(ps_get_n_frames(decoder))
+    guard frames > 0, hypothesis() != nil else { return nil }
+    let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
+    // Summed as Int: a long utterance's total can leave Int32.
+    var total = 0
+    var silences: [PathAcoustics.Silence] = []
+    var segment = ps_seg_iter(decoder)
+    while let current = segment {
+      var acoustic: Int32 = 0
+      var language: Int32 = 0
+      var backoff: Int32 = 0
+      _ = ps_seg_prob(current, &acoustic, &language, &backoff)
+      total += Int(acoustic)
+      var start: Int32 = 0
+      var end: Int32 = 0
+      ps_seg_frames(current, &start, &end)
+      if let word = ps_seg_word(current), String(cString: word).hasPrefix("<") {
+        let length = Int(end - start) + 1
+        silences.append(
+          .init(frames: length, scorePerFrame: Double(acoustic) * unit / Double(max(length, 1))))
+      }
+      segment = ps_seg_next(current)
+    }
+    return PathAcoustics(scorePerFrame: Double(total) * unit / Double(frames), silences: silences)
   }
 
   /// The posterior probability of the last utterance's hypothesis (0...1).

@@ -11,10 +11,12 @@ public enum SpeechSearch: String, Sendable, Equatable, Codable {
 
 /// How `SpeechRecognizer` chooses its search for an utterance.
 public enum RecognitionMode: Sendable, Equatable {
-  /// The command grammar, falling back to the language model when its hypothesis is empty or its
-  /// posterior is below `Configuration.commandConfidenceThreshold`.
+  /// The command grammar, falling back to the language model when its hypothesis is empty, its
+  /// posterior is below `Configuration.commandConfidenceThreshold`, or `Configuration.commandRejection`
+  /// rejects its path.
   case automatic
-  /// The command grammar only.
+  /// The command grammar only; a path `Configuration.commandRejection` rejects gives an empty
+  /// transcript.
   case command
   /// The language model only (a follow-up slot such as a destination).
   case freeText
@@ -82,8 +84,9 @@ public struct WakePronunciation: Sendable, Equatable {
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
 /// blocks while it decodes. On `cabin-eval-speech --set evaluation` (a 2-core machine at load 1),
 /// commands in road noise took 0.12 of the audio's duration in processor time (0.30 with the grammar
-/// as sphinxbase expands it and no `-maxhmmpf` cap), and wake spotting 0.03 alone and 0.054 with
-/// each hit verified.
+/// as sphinxbase expands it and no `-maxhmmpf` cap), and 0.135 with the language model decoding the
+/// utterances `CommandRejection` turns away, and wake spotting 0.03 alone and 0.054 with each hit
+/// verified.
 public final class SpeechRecognizer {
   /// Model files and tuning.
   ///
@@ -156,7 +159,11 @@ public final class SpeechRecognizer {
   ///   (loaded machine), but from 2.75 the lead-in noise before a wake phrase was dropped and the
   ///   phrase reported at the start of the audio, where the command would be cut from.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
-  ///   posterior falls back to the language model (0 falls back only on an empty hypothesis).
+  ///   posterior falls back to the language model (0 falls back only on an empty hypothesis). The
+  ///   posterior of the grammar's lattice is 1 for nearly every utterance, so it rejects little.
+  /// - `commandRejection`: the check that rejects a command path as speech outside the grammar
+  ///   (`CommandRejection.standard`; nil takes every path). In `.automatic` mode a rejected utterance
+  ///   is decoded again with the language model, in `.command` mode it gives an empty transcript.
   public struct Configuration: Sendable, Equatable {
     /// The acoustic model directory.
     public var acousticModel: URL
@@ -174,6 +181,8 @@ public final class SpeechRecognizer {
     public var wakePronunciations: [WakePronunciation]
     /// The lowest grammar posterior accepted without falling back to the language model.
     public var commandConfidenceThreshold: Double
+    /// The check that rejects a command path as speech outside the grammar, or nil to take every one.
+    public var commandRejection: CommandRejection?
     /// The command grammar's language weight.
     public var grammarLanguageWeight: Double
     /// The command grammar's word insertion penalty.
@@ -220,8 +229,9 @@ public final class SpeechRecognizer {
       wakePronunciations: [WakePronunciation] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
       grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60, grammarMaxHMMsPerFrame: Int = 3_000,
       minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2,
-      wakeVerification: WakeVerification? = .heyCabin
+      wakeVerification: WakeVerification? = .heyCabin, commandRejection: CommandRejection? = .standard
     ) {
+      self.commandRejection = commandRejection
       self.wakeVerification = wakeVerification
       self.voiceActivityThreshold = voiceActivityThreshold
       self.grammarMaxHMMsPerFrame = grammarMaxHMMsPerFrame
@@ -335,6 +345,12 @@ public final class SpeechRecognizer {
     let clock = ContinuousClock()
     let started = clock.now
     var transcript = try decodeAll(samples, search: mode == .freeText ? .freeText : .command)
+    if transcript.search == .command, let rejection = configuration.commandRejection,
+      let acoustics = decoder.pathAcoustics(), rejection.rejects(acoustics)
+    {
+      transcript = Transcript(
+        text: "", words: [], confidence: 0, search: .command, audioDuration: 0, processingTime: 0)
+    }
     if mode == .automatic, needsFallback(transcript) {
       transcript = try decodeAll(samples, search: .freeText)
     }

@@ -20,12 +20,18 @@ enum Support {
     return try Grammar(contentsOf: files)
   }
 
-  /// A recogniser with the command grammar generated from the project's intent templates.
-  static func recognizer() throws -> SpeechRecognizer {
+  /// The default configuration with the command grammar generated from the project's intent
+  /// templates.
+  static func recognizerConfiguration() throws -> SpeechRecognizer.Configuration {
     let vocabulary = try SpeechRecognizer.vocabulary(
       ofDictionary: SpeechRecognizer.Configuration().dictionary)
     let speech = JSGFGenerator.generate(try grammar(), contacts: contacts, vocabulary: vocabulary)
-    return try SpeechRecognizer(configuration: .init(commandGrammar: speech.text))
+    return .init(commandGrammar: speech.text)
+  }
+
+  /// A recogniser with the command grammar generated from the project's intent templates.
+  static func recognizer() throws -> SpeechRecognizer {
+    try SpeechRecognizer(configuration: recognizerConfiguration())
   }
 
   /// A fresh temporary directory.

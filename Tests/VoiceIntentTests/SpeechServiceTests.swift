@@ -25,6 +25,20 @@ struct SpeechServiceTests {
     #expect(Array(signal.body.dropFirst(2).prefix(2)) == [.string("passenger"), .string("d7")])
   }
 
+  /// Speech outside the command grammar was forced into the nearest command ("we stayed in a cabin by
+  /// the lake" set the temperature to one hundred degrees); what `CommandRejection` turns away is
+  /// decoded as free text and understood as no command.
+  @Test func speechThatIsNotACommandIsNotTakenForOne() async throws {
+    let directory = try SpeechFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let service = try await SpeechService()
+    let clip = try await SpeechFixtures.clip(
+      "did you remember to buy milk", voice: "en-gb", in: directory)
+    let reply = try await service.recognizeFile(clip)
+    #expect(reply.intents.allSatisfy { $0 == "none" }, "heard '\(reply.transcript)' as \(reply.intents)")
+    #expect(!reply.transcript.isEmpty)
+  }
+
   @Test func recognizeReadsAWAVStreamOrRawSamplesFromADescriptor() async throws {
     let directory = try SpeechFixtures.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
