@@ -259,25 +259,13 @@ final class PocketSphinxDecoder {
     let frames = Int(ps_get_n_frames(decoder))
     guard frames > 0, hypothesis() != nil else { return nil }
     let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
+    let segments = self.segments()
     // Summed as Int: a long utterance's total can leave Int32.
-    var total = 0
-    var silences: [PathAcoustics.Silence] = []
-    var segment = ps_seg_iter(decoder)
-    while let current = segment {
-      var acoustic: Int32 = 0
-      var language: Int32 = 0
-      var backoff: Int32 = 0
-      _ = ps_seg_prob(current, &acoustic, &language, &backoff)
-      total += Int(acoustic)
-      var start: Int32 = 0
-      var end: Int32 = 0
-      ps_seg_frames(current, &start, &end)
-      if let word = ps_seg_word(current), String(cString: word).hasPrefix("<") {
-        let length = Int(end - start) + 1
-        silences.append(
-          .init(frames: length, scorePerFrame: Double(acoustic) * unit / Double(max(length, 1))))
-      }
-      segment = ps_seg_next(current)
+    let total = segments.reduce(0) { $0 + Int($1.acoustic) }
+    let silences = segments.filter { $0.word.hasPrefix("<") }.map { segment in
+      let length = segment.endFrame - segment.startFrame + 1
+      return PathAcoustics.Silence(
+        frames: length, scorePerFrame: Double(segment.acoustic) * unit / Double(max(length, 1)))
     }
     return PathAcoustics(scorePerFrame: Double(total) * unit / Double(frames), silences: silences)
   }
@@ -291,9 +279,31 @@ final class PocketSphinxDecoder {
   /// silences left out.
   func words() -> [DecodedWord] {
     let logmath = ps_get_logmath(decoder)
-    var words: [DecodedWord] = []
-    var segment = ps_seg_iter(decoder)
-    while let current = segment {
+    return segments().compactMap { segment in
+      let word = Self.baseWord(segment.word)
+      guard !word.isEmpty, !word.hasPrefix("<"), !word.hasPrefix("[") else { return nil }
+      return DecodedWord(
+        word: word, startFrame: segment.startFrame, endFrame: segment.endFrame,
+        posterior: logmath_exp(logmath, segment.probability))
+    }
+  }
+
+  /// One segment of a best path: a word, a filler or a silence.
+  private struct Segment {
+    var word: String
+    var startFrame: Int
+    var endFrame: Int
+    /// The acoustic score, in pocketsphinx's log units.
+    var acoustic: Int32
+    /// The posterior probability, in pocketsphinx's log units.
+    var probability: Int32
+  }
+
+  /// The segments of the last utterance's best path, in order.
+  private func segments() -> [Segment] {
+    var segments: [Segment] = []
+    var iterator = ps_seg_iter(decoder)
+    while let current = iterator {
       var start: Int32 = 0
       var end: Int32 = 0
       ps_seg_frames(current, &start, &end)
@@ -301,18 +311,13 @@ final class PocketSphinxDecoder {
       var language: Int32 = 0
       var backoff: Int32 = 0
       let probability = ps_seg_prob(current, &acoustic, &language, &backoff)
-      if let raw = ps_seg_word(current) {
-        let word = Self.baseWord(String(cString: raw))
-        if !word.isEmpty, !word.hasPrefix("<"), !word.hasPrefix("[") {
-          words.append(
-            DecodedWord(
-              word: word, startFrame: Int(start), endFrame: Int(end),
-              posterior: logmath_exp(logmath, probability)))
-        }
-      }
-      segment = ps_seg_next(current)
+      segments.append(
+        Segment(
+          word: ps_seg_word(current).map { String(cString: $0) } ?? "", startFrame: Int(start),
+          endFrame: Int(end), acoustic: acoustic, probability: probability))
+      iterator = ps_seg_next(current)
     }
-    return words
+    return segments
   }
 
   /// `word` without its alternative-pronunciation suffix ("read(2)" is "read").
