@@ -10,8 +10,8 @@
 // Usage: cabin-eval-speech [--set evaluation|tuning] [--wake-only | --commands-only] [--keep-audio DIR]
 //   [PACKAGE_ROOT]
 // --wake-only scores only the wake phrase, --commands-only only the commands and sentences, on the
-// same clips as a full run. A clip already kept in DIR
-// by an earlier run (same line in its manifest.tsv) is read back instead of synthesised again.
+// same clips as a full run. A clip already kept in DIR by an earlier run (same line in its
+// manifest.tsv) is read back instead of synthesised again.
 import CabinTestKit
 import Foundation
 import IntentUnderstanding
@@ -50,8 +50,7 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let setName = option("--set") ?? "evaluation"
 let wakeOnly = arguments.contains("--wake-only")
 let commandsOnly = arguments.contains("--commands-only")
-arguments.removeAll { $0 == "--commands-only" }
-arguments.removeAll { $0 == "--wake-only" }
+arguments.removeAll { $0 == "--wake-only" || $0 == "--commands-only" }
 let keepAudio = option("--keep-audio").map { URL(fileURLWithPath: $0) }
 guard let set = [evaluationSet, tuningSet].first(where: { $0.name == setName }) else {
   FileHandle.standardError.write(Data("cabin-eval-speech: --set must be evaluation or tuning\n".utf8))

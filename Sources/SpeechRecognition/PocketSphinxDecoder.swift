@@ -257,9 +257,9 @@ final class PocketSphinxDecoder {
   /// `bestPathScore`; frames the voice-activity detector dropped are not counted.
   func pathAcoustics() -> PathAcoustics? {
     let frames = Int(ps_get_n_frames(decoder))
-    guard frames > 0, hypothesis() != nil else { return nil }
-    let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
     let segments = self.segments()
+    guard frames > 0, !segments.isEmpty else { return nil }
+    let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
     // Summed as Int: a long utterance's total can leave Int32.
     let total = segments.reduce(0) { $0 + Int($1.acoustic) }
     let silences = segments.filter { $0.word.hasPrefix("<") }.map { segment in

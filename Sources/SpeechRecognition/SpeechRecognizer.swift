@@ -345,7 +345,8 @@ public final class SpeechRecognizer {
     let clock = ContinuousClock()
     let started = clock.now
     var transcript = try decodeAll(samples, search: mode == .freeText ? .freeText : .command)
-    if transcript.search == .command, let rejection = configuration.commandRejection,
+    if transcript.search == .command, !transcript.text.isEmpty,
+      let rejection = configuration.commandRejection,
       let acoustics = decoder.pathAcoustics(), rejection.rejects(acoustics)
     {
       transcript = Transcript(
