@@ -26,19 +26,20 @@ public struct CommandRejection: Sendable, Equatable {
   }
 
   /// -5.2e-3 for the path, -4.5e-3 for silences of 0.2 s or more, chosen on `cabin-eval-speech
-  /// --set tuning`: 80 commands in road noise (64 heard right, the others misheard) and 59 sentences
-  /// of other speech. The right commands' paths scored -2.2e-3 to -4.7e-3 a frame, and 39 of the 58
-  /// sentences with a command path scored below -4.8e-3. But the lowest right command differs from
-  /// voice to voice by about 0.5e-3 (-4.1e-3 in three of the tuning set's voices, -4.65e-3 in the
-  /// fourth): with floors taken from three voices, the fourth lost up to 3 of its right commands, and
-  /// on the evaluation set the first floors (-4.8e-3 for the path) lost 7 of its 96. So the path floor sits that spread
-  /// below the tuning set's lowest, where 28 sentences still fall. Silences are where most of the
-  /// rest show: a path through a command that was said holds real pauses, which scored above
-  /// -3.7e-3 but in one command whose path read a word as silence, while the silences a forced path
-  /// lays over speech scored down to -8.6e-3. The silence floor took 21 more sentences (9 pass) and
-  /// that one command; at 0.1 s (path floor -4.8e-3) it took 2 more sentences and 1 more command. Comparing the path with
-  /// a second decode through a loop of single phones separated the sentences no better and cost
-  /// 0.07 of real time more.
+  /// --set tuning`: 80 commands in road noise (64 heard right, the others misheard) and 59
+  /// sentences of other speech. The right commands' paths scored -2.2e-3 to -4.7e-3 a frame, and
+  /// 39 of the 58 sentences with a command path scored below -4.8e-3. But the lowest right command
+  /// differs from voice to voice by about 0.5e-3 (-4.1e-3 in three of the tuning set's voices,
+  /// -4.65e-3 in the fourth): with floors taken from three voices, the fourth lost up to 3 of its
+  /// right commands, and on the evaluation set the first floors (-4.8e-3 for the path) lost 7 of
+  /// its 96. So the path floor sits that spread below the tuning set's lowest, where 28 sentences
+  /// still fall. Silences are where most of the rest show: a path through a command that was said
+  /// holds real pauses, which scored above -3.7e-3 but in one command whose path read a word as
+  /// silence, while the silences a forced path lays over speech scored down to -8.6e-3. The
+  /// silence floor took 21 more sentences (9 pass) and that one command; at 0.1 s (path floor
+  /// -4.8e-3) it took 2 more sentences and 1 more command. Comparing the path with a second decode
+  /// through a loop of single phones separated the sentences no better and cost 0.07 of real time
+  /// more.
   public static let standard = CommandRejection(
     pathFloor: -5.2e-3, silenceFloor: -4.5e-3, silenceMinimumDuration: 0.2)
 
