@@ -194,7 +194,7 @@ let package = Package(
     // MARK: Voice intent
     .target(
       name: "IntentUnderstanding",
-      dependencies: ["CabinInference"],
+      dependencies: ["CabinInference", "COpenBLAS"],
       swiftSettings: strict
     ),
     .target(

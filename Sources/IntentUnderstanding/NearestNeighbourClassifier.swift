@@ -1,3 +1,4 @@
+import COpenBLAS
 public import CabinInference
 public import Foundation
 
@@ -114,15 +115,16 @@ public struct NearestNeighbourClassifier: Sendable {
     let labels = examples.map(\.intent)
     let vectors = try Self.embedNormalised(examples.map(\.text), with: embedder)
     neighbourhood = Neighbourhood(
-      labels: labels, vectors: vectors, centroids: Self.centroids(labels: labels, vectors: vectors),
-      neighbours: max(1, neighbours), centroidWeight: min(1, max(0, centroidWeight)))
+      labels: labels, vectors: vectors.flatMap { $0 }, dimension: embedder.dimension,
+      centroids: Self.centroids(labels: labels, vectors: vectors), neighbours: max(1, neighbours),
+      centroidWeight: min(1, max(0, centroidWeight)))
     self.noneThreshold = noneThreshold ?? neighbourhood.calibrate()
   }
 
   /// Classifies one sentence.
   public func classify(_ text: String) throws -> Decision {
     let vector = try Self.embedNormalised([text], with: embedder)[0]
-    let vote = neighbourhood.vote(for: vector, excluding: nil)
+    let vote = neighbourhood.vote(for: vector)
     if vote.label == IntentCatalog.none || vote.similarity < noneThreshold {
       let margin = Double(noneThreshold - vote.similarity) / Double(max(noneThreshold, 0.01))
       let confidence = vote.label == IntentCatalog.none ? Double(vote.similarity) : 0.5 + 0.5 * margin
@@ -151,13 +153,7 @@ public struct NearestNeighbourClassifier: Sendable {
   }
 
   fileprivate static func dot(_ a: [Float], _ b: [Float]) -> Float {
-    a.withUnsafeBufferPointer { left in
-      b.withUnsafeBufferPointer { right in
-        var sum: Float = 0
-        for index in 0..<min(left.count, right.count) { sum += left[index] * right[index] }
-        return sum
-      }
-    }
+    cblas_sdot(Int32(min(a.count, b.count)), a, 1, b, 1)
   }
 
   /// The normalised mean of each intent's example vectors.
@@ -176,17 +172,50 @@ public struct NearestNeighbourClassifier: Sendable {
 /// The embedded examples and how they vote.
 private struct Neighbourhood {
   let labels: [String]
-  let vectors: [[Float]]
+  /// One normalised row of `dimension` floats per example.
+  let vectors: [Float]
+  let dimension: Int
   let centroids: [String: [Float]]
   let neighbours: Int
   let centroidWeight: Float
 
-  /// The `k` nearest examples (but `excluding`) vote; the winner's score blends its closest example
-  /// with its centroid.
-  func vote(for vector: [Float], excluding: Int?) -> (label: String, similarity: Float) {
+  /// Queries compared with every example at once in leave-one-out: one matrix product per block
+  /// instead of a dot product per pair keeps calibration over thousands of examples to a moment.
+  private static let calibrationBlock = 256
+
+  /// The `k` nearest examples vote; the winner's score blends its closest example with its centroid.
+  func vote(for vector: [Float]) -> (label: String, similarity: Float) {
+    let count = labels.count
+    let similarities = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
+      cblas_sgemv(
+        CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, vectors, Int32(dimension), vector, 1,
+        0,
+        buffer.baseAddress, 1)
+      initialised = count
+    }
+    return similarities.withUnsafeBufferPointer { vote(for: vector, similarities: $0, excluding: nil) }
+  }
+
+  /// Cosine similarities of `queryCount` normalised rows in `queries` with every example, one row
+  /// of `labels.count` per query.
+  private func similarities(of queries: UnsafePointer<Float>, queryCount: Int) -> [Float] {
+    let count = labels.count
+    return [Float](unsafeUninitializedCapacity: queryCount * count) { buffer, initialised in
+      cblas_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(queryCount), Int32(count), Int32(dimension),
+        1, queries, Int32(dimension), vectors, Int32(dimension), 0, buffer.baseAddress, Int32(count))
+      initialised = queryCount * count
+    }
+  }
+
+  /// The vote of the `k` most similar examples but `excluding`.
+  private func vote(
+    for vector: UnsafePointer<Float>, similarities: UnsafeBufferPointer<Float>, excluding: Int?
+  )
+    -> (label: String, similarity: Float)
+  {
     var top: [(index: Int, similarity: Float)] = []
-    for (index, example) in vectors.enumerated() where index != excluding {
-      let similarity = NearestNeighbourClassifier.dot(example, vector)
+    for (index, similarity) in similarities.enumerated() where index != excluding {
       if top.count < neighbours {
         top.append((index, similarity))
         top.sort { $0.similarity > $1.similarity }
@@ -208,32 +237,51 @@ private struct Neighbourhood {
     guard centroidWeight > 0, label != IntentCatalog.none, let centroid = centroids[label] else {
       return (label, closest)
     }
-    return (
-      label,
-      (1 - centroidWeight) * closest + centroidWeight * NearestNeighbourClassifier.dot(centroid, vector)
-    )
+    let toCentroid = cblas_sdot(Int32(dimension), centroid, 1, vector, 1)
+    return (label, (1 - centroidWeight) * closest + centroidWeight * toCentroid)
   }
 
   /// Leave-one-out over the examples (centroids still include the example left out).
   func calibrate() -> Float {
     var outcomes: [(similarity: Float, label: String, truth: String)] = []
-    for index in vectors.indices {
-      let vote = vote(for: vectors[index], excluding: index)
-      outcomes.append((vote.similarity, vote.label, labels[index]))
+    outcomes.reserveCapacity(labels.count)
+    vectors.withUnsafeBufferPointer { rows in
+      guard let rows = rows.baseAddress else { return }
+      for first in stride(from: 0, to: labels.count, by: Self.calibrationBlock) {
+        let queryCount = min(Self.calibrationBlock, labels.count - first)
+        let block = similarities(of: rows + first * dimension, queryCount: queryCount)
+        block.withUnsafeBufferPointer { block in
+          for offset in 0..<queryCount {
+            let index = first + offset
+            let row = UnsafeBufferPointer(
+              rebasing: block[(offset * labels.count)..<((offset + 1) * labels.count)])
+            let vote = vote(for: rows + index * dimension, similarities: row, excluding: index)
+            outcomes.append((vote.similarity, vote.label, labels[index]))
+          }
+        }
+      }
     }
+    return Self.bestThreshold(outcomes)
+  }
+
+  /// The lowest score threshold that classifies the most outcomes right: below it an answer
+  /// becomes `none`. One pass over the outcomes sorted by score: at each candidate, those below it
+  /// count when their truth is `none`, those at or above it when their vote was right.
+  static func bestThreshold(_ outcomes: [(similarity: Float, label: String, truth: String)]) -> Float {
+    let sorted = outcomes.sorted { $0.similarity < $1.similarity }
+    var rightAtOrAbove = sorted.reduce(0) { $0 + ($1.label == $1.truth ? 1 : 0) }
+    var noneBelow = 0
     var bestThreshold: Float = 0.5
     var bestCorrect = -1
-    for candidate in Set(outcomes.map(\.similarity)).sorted() {
-      let correct = outcomes.reduce(0) { count, outcome in
-        let predicted =
-          outcome.label == IntentCatalog.none || outcome.similarity < candidate
-          ? IntentCatalog.none : outcome.label
-        return count + (predicted == outcome.truth ? 1 : 0)
+    for (index, outcome) in sorted.enumerated() {
+      if index == 0 || outcome.similarity != sorted[index - 1].similarity,
+        noneBelow + rightAtOrAbove > bestCorrect
+      {
+        bestCorrect = noneBelow + rightAtOrAbove
+        bestThreshold = outcome.similarity
       }
-      if correct > bestCorrect {
-        bestCorrect = correct
-        bestThreshold = candidate
-      }
+      noneBelow += outcome.truth == IntentCatalog.none ? 1 : 0
+      rightAtOrAbove -= outcome.label == outcome.truth ? 1 : 0
     }
     return bestThreshold
   }

@@ -73,6 +73,20 @@ import Testing
     }
   }
 
+  /// Leave-one-out with one neighbour: a1 and a2 vote for each other at 0.8, the `none` example n1
+  /// is taken for A at 0.6, and b1 (orthogonal to all) for A at 0. A threshold of 0.8 turns n1
+  /// into a right `none` and keeps a1 and a2: 3 of 4, where 0 and 0.6 get 2.
+  @Test func calibrationPicksTheThresholdThatGetsTheMostExamplesRight() throws {
+    let embedder = TableEmbedder(
+      table: ["a1": [1, 0, 0], "a2": [0.8, 0.6, 0], "b1": [0, 0, 1], "n1": [0, 1, 0]], dimension: 3)
+    let examples = [
+      IntentExample(intent: "media.pause", text: "a1"), IntentExample(intent: "media.pause", text: "a2"),
+      IntentExample(intent: "media.next", text: "b1"), IntentExample(intent: IntentCatalog.none, text: "n1"),
+    ]
+    let classifier = try NearestNeighbourClassifier(examples: examples, embedder: embedder, neighbours: 1)
+    #expect(abs(classifier.noneThreshold - 0.8) < 1e-6)
+  }
+
   @Test func wrongEmbeddingShapeIsATypedError() {
     #expect(
       throws: ClassifierError.badEmbedding(
