@@ -208,7 +208,7 @@ let package = Package(
     .executableTarget(
       name: "cabin-voice",
       dependencies: [
-        "VoiceIntent", "CabinService", "CabinInference",
+        "VoiceIntent", "SpeechRecognition", "CabinService", "CabinInference",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],

@@ -4,6 +4,7 @@ import CabinInference
 import CabinService
 import Foundation
 import Logging
+import SpeechRecognition
 import VoiceIntent
 
 /// `cabin-voice`: the voice intent service (`org.cabin.Voice1`).
@@ -58,13 +59,23 @@ struct VoiceMain: AsyncParsableCommand {
       settings.modelVersions["sentence-encoder"] = "all-MiniLM-L6-v2 (sha256 \(checksum.prefix(12)))"
     }
     settings.modelVersions["grammar"] = "cabin-intents-v1"
+    // A broken speech.json stops the service: running on silently with other settings than the
+    // integrator wrote would hide the mistake.
+    let speechFile = config.appendingPathComponent("speech.json")
+    let recognizerSettings =
+      FileManager.default.fileExists(atPath: speechFile.path)
+      ? try SpeechRecognizer.Configuration(contentsOf: speechFile) : SpeechRecognizer.Configuration()
     let started = ContinuousClock.now
     var speech: SpeechEngine?
     if !noSpeech {
       // Without speech the service still understands text, so a missing model is logged, not fatal.
       do {
-        speech = try SpeechEngine(configuration: .init(intentsDirectory: intents))
-        settings.modelVersions["speech"] = "pocketsphinx 0.8 en-us, command grammar cabin-intents-v1"
+        let engine = try SpeechEngine(
+          configuration: .init(intentsDirectory: intents, recognizer: recognizerSettings))
+        settings.modelVersions["speech"] =
+          "pocketsphinx 0.8 \(engine.configuration.recognizer.acousticModel.lastPathComponent), "
+          + "command grammar cabin-intents-v1"
+        speech = engine
       } catch {
         logger.error("speech recognition unavailable", metadata: ["error": "\(error)"])
       }

@@ -129,3 +129,26 @@ struct VoiceServiceTests {
     )
   }
 }
+
+/// The `cabin-voice` executable's start-up.
+@Suite(.timeLimit(.minutes(1))) struct VoiceExecutableTests {
+  /// `cabin-voice` reads `speech.json` from its Config directory; a setting it cannot use stops it
+  /// before it connects to the bus, with the file, the key and the reason.
+  @Test func aBrokenSpeechSettingStopsTheServiceWithTheKeyAndReason() async throws {
+    let config = FileManager.default.temporaryDirectory.appendingPathComponent("cabin-config-\(UUID())")
+    try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: config) }
+    try FileManager.default.copyItem(
+      at: PrivateBus.packageRoot.appendingPathComponent("Config/intents"),
+      to: config.appendingPathComponent("intents"))
+    let settings = config.appendingPathComponent("speech.json")
+    try #"{"commandRejection": {"pathFloor": 0.5}}"#.write(to: settings, atomically: true, encoding: .utf8)
+    let result = try await ExternalTool.run(
+      ExternalTool.built("cabin-voice"),
+      ["--config-dir", config.path, "--grammar-only", "--bus", "unix:path=/nonexistent"])
+    #expect(result.status != 0)
+    #expect(
+      result.error.contains("\(settings.path): commandRejection.pathFloor: must be below 0 (got 0.5)"),
+      "\(result.error)")
+  }
+}

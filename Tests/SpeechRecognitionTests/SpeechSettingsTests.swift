@@ -1,0 +1,76 @@
+import Foundation
+import SpeechRecognition
+import Testing
+
+@Suite struct SpeechSettingsTests {
+  static func settings(_ json: String) throws -> SpeechRecognizer.Configuration {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let file = directory.appendingPathComponent("speech.json")
+    try json.write(to: file, atomically: true, encoding: .utf8)
+    return try SpeechRecognizer.Configuration(contentsOf: file)
+  }
+
+  /// The service reads `Config/speech.json`; the figures the benchmark prints are for the defaults.
+  @Test func theCommittedFileHoldsTheDefaults() throws {
+    let committed = try SpeechRecognizer.Configuration(
+      contentsOf: Support.packageRoot.appendingPathComponent("Config/speech.json"))
+    let defaults = SpeechRecognizer.Configuration()
+    #expect(committed.acousticModel == defaults.acousticModel)
+    #expect(committed.dictionary == defaults.dictionary)
+    #expect(committed.languageModel == defaults.languageModel)
+    #expect(committed.voiceActivityThreshold == defaults.voiceActivityThreshold)
+    #expect(committed.commandRejection == defaults.commandRejection)
+    #expect(committed.wakeVerification == defaults.wakeVerification)
+  }
+
+  @Test func missingKeysKeepTheirDefaultsAndNullSwitchesAPartOff() throws {
+    let retuned = try Self.settings(
+      #"{"commandRejection": {"pathFloor": -0.006}, "wakeVerification": {"margin": 0}}"#)
+    #expect(
+      retuned.commandRejection
+        == CommandRejection(
+          pathFloor: -0.006, silenceFloor: CommandRejection.standard.silenceFloor,
+          silenceMinimumDuration: CommandRejection.standard.silenceMinimumDuration))
+    #expect(retuned.wakeVerification?.margin == 0)
+    #expect(retuned.wakeVerification?.minimumDuration == WakeVerification.heyCabin.minimumDuration)
+    #expect(retuned.languageModel == SpeechRecognizer.Configuration().languageModel)
+
+    let off = try Self.settings(
+      #"{"commandRejection": null, "wakeVerification": null, "languageModel": null}"#)
+    #expect(off.commandRejection == nil)
+    #expect(off.wakeVerification == nil)
+    #expect(off.languageModel == nil)
+    #expect(off.acousticModel == SpeechRecognizer.Configuration().acousticModel)
+  }
+
+  @Test(arguments: [
+    (#"{"comandRejection": null}"#, "comandRejection", "unknown setting"),
+    (#"{"commandRejection": {"floor": -1}}"#, "commandRejection.floor", "unknown setting"),
+    (#"{"commandRejection": {"pathFloor": 0.5}}"#, "commandRejection.pathFloor", "must be below 0 (got 0.5)"),
+    (#"{"commandRejection": 1}"#, "commandRejection", "expected a JSON object"),
+    (#"{"wakeVerification": {"margin": "wide"}}"#, "wakeVerification.margin", "expected a number"),
+    (#"{"wakeVerification": {"minimumDuration": -1}}"#, "wakeVerification.minimumDuration", "0 or more"),
+    (#"{"voiceActivityThreshold": true}"#, "voiceActivityThreshold", "expected a number"),
+    (#"{"acousticModel": "/nonexistent/en-us"}"#, "acousticModel", "no such directory"),
+    (#"{"dictionary": "/usr/share/pocketsphinx/model/en-us"}"#, "dictionary", "no such file"),
+  ])
+  func aBrokenSettingIsNamed(json: String, key: String, message: String) {
+    let error = #expect(throws: SpeechSettingsError.self) { try Self.settings(json) }
+    #expect(error?.key == key, "\(json)")
+    #expect(error?.message.contains(message) == true, "\(json): \(error?.message ?? "")")
+    #expect(error?.description.hasSuffix("speech.json: \(key): \(error?.message ?? "")") == true)
+  }
+
+  @Test func aFileThatIsNotAJSONObjectIsAnError() {
+    for json in ["{", "[1, 2]", ""] {
+      let error = #expect(throws: SpeechSettingsError.self, "\(json)") { try Self.settings(json) }
+      #expect(error?.key == nil)
+    }
+    let missing = URL(fileURLWithPath: "/nonexistent/speech.json")
+    let error = #expect(throws: SpeechSettingsError.self) {
+      try SpeechRecognizer.Configuration(contentsOf: missing)
+    }
+    #expect(error?.message.hasPrefix("cannot read") == true)
+  }
+}
