@@ -16,7 +16,9 @@ log=.build/test-output.log
 mkdir -p .build
 
 started=$SECONDS
-timeout --kill-after=30s "$limit" "$swift" test --skip-build --no-parallel 2>&1 | tee "$log"
+# Into a pipe the test process would write its report in 4 KB blocks, so the lines of the last
+# minutes before a hang would be lost when the watchdog kills it; stdbuf makes them line by line.
+timeout --kill-after=30s "$limit" stdbuf -oL -eL "$swift" test --skip-build --no-parallel 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
   {
