@@ -37,8 +37,9 @@ struct SearchWeights {
   var wordBeam: Double
   /// `-pbeam`: the same for phone transitions.
   var phoneBeam: Double
-  /// `-maxhmmpf`: how many phone models a frame may evaluate before the grammar search narrows its
-  /// beams (pocketsphinx's 30,000). Read in every frame, unlike the others.
+  /// `-maxhmmpf`: how many phone models a frame may evaluate before the search narrows its beams
+  /// (pocketsphinx's 30,000). The grammar search reads it in every frame, unlike the others; the
+  /// n-gram search when it is created.
   var maxHMMsPerFrame = 30_000
 
   func apply(to config: OpaquePointer) {
@@ -192,6 +193,9 @@ final class PocketSphinxDecoder {
   /// Adds an n-gram search with its own weights.
   func addLanguageModel(search: String, file: URL, weights: SearchWeights) throws {
     weights.apply(to: config)
+    // Unlike the grammar search, the n-gram search reads its limit once, here: set it, or it keeps
+    // whatever the decode before left in the shared configuration.
+    cmd_ln_set_int_r(config, "-maxhmmpf", weights.maxHMMsPerFrame)
     maxHMMsPerFrame[search] = weights.maxHMMsPerFrame
     try check(ps_set_lm_file(decoder, search, file.path), "ps_set_lm_file", file.path)
   }

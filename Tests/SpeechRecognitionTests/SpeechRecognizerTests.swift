@@ -145,6 +145,25 @@ import Testing
     #expect(transcript.words.map(\.text).joined(separator: " ") == transcript.text)
   }
 
+  /// Regression: pocketsphinx's n-gram search reads `-maxhmmpf` once, when it is created, and the
+  /// language model is loaded on first use, so it took whatever limit the decode before had left:
+  /// the command grammar's 3,000 in the service (a fallback), pocketsphinx's 30,000 when free text
+  /// came first. The same audio then read differently depending on what was decoded before it.
+  @Test func freeTextDoesNotDependOnTheSearchBeforeIt() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    // Heard "i think the results or even the delegates and on and longing" first, and "i think we
+    // sold recently to a similar and longing" after a command decode.
+    let url = try await Support.clip(
+      "i think we should leave a bit earlier tomorrow morning", voice: "en-gb-x-rp+f4", noise: "car:8:5",
+      in: directory)
+    let first = try Support.recognizer().recognize(wav: url, mode: .freeText)
+    let afterCommand = try Support.recognizer()
+    _ = try afterCommand.recognize(wav: url, mode: .command)
+    let second = try afterCommand.recognize(wav: url, mode: .freeText)
+    #expect(second.text == first.text)
+  }
+
   /// Regression: decoding the stream chunk by chunk (running cepstral mean) heard "turn down the
   /// volume" as "do mute audio", and later streams on the same recogniser were worse still.
   @Test func streamsFromAFileDescriptor() async throws {
