@@ -542,7 +542,7 @@ final class ConnectionCore: @unchecked Sendable {
         "dropping an undecodable signal", metadata: ["dbus.sender": "\(handle.sender?.rawValue ?? "?")"])
       return
     }
-    subscriptions.withLock { table in
+    let receivers = subscriptions.withLock { table in
       if message.sender == .bus || message.sender == nil, message.member == "NameOwnerChanged",
         message.body.count == 3, case .string(let name) = message.body[0],
         case .string(let newOwner) = message.body[2], let watched = try? BusName(validating: name),
@@ -550,11 +550,15 @@ final class ConnectionCore: @unchecked Sendable {
       {
         table.owners[watched] = newOwner.isEmpty ? nil : BusName(unchecked: newOwner)
       }
-      for (_, entry) in table.entries {
-        let owner = entry.rule.sender.flatMap { table.owners[$0] }
-        if entry.rule.matches(message, senderOwner: owner) { entry.continuation.yield(message) }
+      return table.entries.values.filter { entry in
+        entry.rule.matches(message, senderOwner: entry.rule.sender.flatMap { table.owners[$0] })
       }
     }
+    // Yielded outside the lock. A yield resumes the task waiting on the stream and takes that
+    // task's status lock, while cancelling such a task holds its status lock and runs the stream's
+    // onTermination, which takes this lock: with the yield inside, a service stopping while
+    // signals arrived deadlocked.
+    for receiver in receivers { receiver.continuation.yield(message) }
   }
 
   private func finishSubscriptions() {

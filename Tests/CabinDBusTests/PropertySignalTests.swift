@@ -105,6 +105,42 @@ struct PropertySignalTests {
     #expect(first.sender == fixture.server.uniqueName)
   }
 
+  /// Regression: the connection yielded each signal to its streams while holding its subscription
+  /// lock. A yield takes the waiting task's status lock, and cancelling that task holds the same
+  /// status lock while its stream's end takes the subscription lock, so a vehicle service stopping
+  /// while signals arrived deadlocked. Here subscribers are cancelled while signals pour in.
+  @Test func cancellingSubscribersWhileSignalsArriveDoesNotDeadlock() async throws {
+    let fixture = try await BusFixture()
+    let sender = try fixture.bus.connect()
+    defer { sender.close() }
+    let flood = Task.detached {
+      var count: UInt32 = 0
+      while !Task.isCancelled {
+        try sender.emit(
+          path: TestObject.path, interface: TestObject.interfaceName, member: "Said", [.uint32(count)])
+        count += 1
+        if count % 5 == 0 { try? await Task.sleep(for: .milliseconds(1)) }
+      }
+      return count
+    }
+    let rule = DBusMatchRule(path: TestObject.path, interface: TestObject.interfaceName, member: "Said")
+    var received = 0
+    for _ in 0..<300 {
+      let said = try await fixture.client.signals(matching: rule)
+      let consumer = Task {
+        var count = 0
+        for await _ in said { count += 1 }
+        return count
+      }
+      try await Task.sleep(for: .milliseconds(1))
+      consumer.cancel()
+      received += await consumer.value
+    }
+    flood.cancel()
+    #expect(try await flood.value > 0)
+    #expect(received > 0)
+  }
+
   @Test func wellKnownSenderRulesFollowTheNewOwner() async throws {
     let fixture = try await BusFixture()
     let said = try await fixture.client.signals(
