@@ -185,15 +185,9 @@ private struct Neighbourhood {
 
   /// The `k` nearest examples vote; the winner's score blends its closest example with its centroid.
   func vote(for vector: [Float]) -> (label: String, similarity: Float) {
-    let count = labels.count
-    let similarities = [Float](unsafeUninitializedCapacity: count) { buffer, initialised in
-      cblas_sgemv(
-        CblasRowMajor, CblasNoTrans, Int32(count), Int32(dimension), 1, vectors, Int32(dimension), vector, 1,
-        0,
-        buffer.baseAddress, 1)
-      initialised = count
+    similarities(of: vector, queryCount: 1).withUnsafeBufferPointer {
+      vote(for: vector, similarities: $0, excluding: nil)
     }
-    return similarities.withUnsafeBufferPointer { vote(for: vector, similarities: $0, excluding: nil) }
   }
 
   /// Cosine similarities of `queryCount` normalised rows in `queries` with every example, one row

@@ -193,10 +193,9 @@ final class PocketSphinxDecoder {
   /// Adds an n-gram search with its own weights.
   func addLanguageModel(search: String, file: URL, weights: SearchWeights) throws {
     weights.apply(to: config)
-    // Unlike the grammar search, the n-gram search reads its limit once, here: set it, or it keeps
-    // whatever the decode before left in the shared configuration.
+    // Unlike the grammar search, the n-gram search reads its limit once, here, not before each
+    // utterance: set it, or it keeps whatever the decode before left in the shared configuration.
     cmd_ln_set_int_r(config, "-maxhmmpf", weights.maxHMMsPerFrame)
-    maxHMMsPerFrame[search] = weights.maxHMMsPerFrame
     try check(ps_set_lm_file(decoder, search, file.path), "ps_set_lm_file", file.path)
   }
 
