@@ -3,7 +3,9 @@
 // (baseline) and the previous defaults, sentences of other speech taken for commands, wake-phrase
 // detection and false alarms over other speech (the verified defaults, their first stage alone as a
 // baseline, and the previous defaults), real-time factor (wall clock, and processor time, which a
-// loaded machine does not inflate), memory.
+// loaded machine does not inflate), memory, and how well the confidence of command-grammar
+// transcripts separates those that give the command said from the others (misheard commands and
+// sentences of other speech heard as commands).
 //
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
@@ -304,6 +306,9 @@ struct CommandScore {
   var memory = 0.0
   var startup = 0.0
   var otherTakenAsCommands = 0
+  /// The confidence of each command-grammar transcript, with whether it gave the command said: a
+  /// sentence of other speech never does.
+  var commandConfidences: [(confidence: Double, right: Bool)] = []
 }
 @MainActor func scoreCommands(_ configuration: SpeechRecognizer.Configuration, mode: RecognitionMode) throws
   -> CommandScore
@@ -325,9 +330,15 @@ struct CommandScore {
     score.processing += transcript.processingTime
     if mode == .automatic, transcript.search == .freeText { score.fallbacks += 1 }
     if !right { score.misses.append("\(example.intent): '\(example.text)' heard '\(transcript.text)'") }
+    if transcript.search == .command, !transcript.text.isEmpty {
+      score.commandConfidences.append((transcript.confidence, right))
+    }
   }
   for samples in sentenceClips {
     let transcript = try recognizer.recognize(samples: samples, mode: mode)
+    if transcript.search == .command, !transcript.text.isEmpty {
+      score.commandConfidences.append((transcript.confidence, false))
+    }
     let intents = try understander.understand(transcript.text).intents.map(\.name).filter { $0 != "none" }
     if !intents.isEmpty { score.otherTakenAsCommands += 1 }
   }
@@ -444,6 +455,21 @@ func row(_ name: String, _ values: [String], _ target: String) {
       + values.map { $0.padding(toLength: 17, withPad: " ", startingAt: 0) }
       + [target]).joined(separator: " | "))
 }
+/// The mean confidence of the right or of the wrong command transcripts.
+func mean(_ confidences: [(confidence: Double, right: Bool)], right: Bool) -> Double {
+  let chosen = confidences.filter { $0.right == right }.map(\.confidence)
+  return chosen.reduce(0, +) / Double(max(chosen.count, 1))
+}
+/// The probability that a right command transcript has a higher confidence than a wrong one (ties
+/// count half): 0.5 says nothing, 1 separates them.
+func areaUnderCurve(_ confidences: [(confidence: Double, right: Bool)]) -> Double {
+  let right = confidences.filter(\.right).map(\.confidence)
+  let wrong = confidences.filter { !$0.right }.map(\.confidence)
+  let pairs = right.reduce(0.0) { total, high in
+    total + wrong.reduce(0.0) { $0 + (high > $1 ? 1 : high == $1 ? 0.5 : 0) }
+  }
+  return pairs / Double(max(right.count * wrong.count, 1))
+}
 func rtf(_ score: CommandScore) -> String { String(format: "%.3f", score.processing / score.audio) }
 print("")
 if !commandScores.isEmpty {
@@ -457,6 +483,23 @@ if !commandScores.isEmpty {
   row(
     "other sentences → command",
     commandScores.map { "\($0.otherTakenAsCommands) of \(otherSentences.count)" }, "0")
+  row(
+    "confidence right / wrong",
+    commandScores.dropLast().map {
+      String(
+        format: "%.2f / %.2f", mean($0.commandConfidences, right: true),
+        mean($0.commandConfidences, right: false))
+    } + ["-"], "")
+  row(
+    "confidence AUC",
+    commandScores.dropLast().map { String(format: "%.3f", areaUnderCurve($0.commandConfidences)) } + ["-"], ""
+  )
+  row(
+    "wrong below 0.5",
+    commandScores.dropLast().map { score in
+      let wrong = score.commandConfidences.filter { !$0.right }
+      return "\(wrong.filter { $0.confidence < 0.5 }.count) of \(wrong.count)"
+    } + ["-"], "")
   row("memory growth (MB)", commandScores.map { String(format: "%.0f", $0.memory) }, "")
   row("recogniser start-up (s)", commandScores.map { String(format: "%.2f", $0.startup) }, "")
 }

@@ -62,8 +62,8 @@ struct DecodedWord {
 
 /// How well a decoded path fits the audio acoustically (`PocketSphinxDecoder.pathAcoustics()`).
 struct PathAcoustics {
-  /// One stretch of the path in silence.
-  struct Silence {
+  /// One stretch of the path: a word or a silence.
+  struct Stretch {
     /// Its length in frames.
     var frames: Int
     /// Its acoustic score per frame.
@@ -73,7 +73,9 @@ struct PathAcoustics {
   /// The path's acoustic score per frame, silences and fillers included.
   var scorePerFrame: Double
   /// The path's silences (`<sil>`, `<s>`, `</s>`), in order.
-  var silences: [Silence]
+  var silences: [Stretch]
+  /// The path's words, in order: every segment that is neither a silence nor a filler.
+  var words: [Stretch]
 }
 
 /// The only owner of a pocketsphinx decoder and its configuration; every C call goes through it.
@@ -265,12 +267,15 @@ final class PocketSphinxDecoder {
     let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
     // Summed as Int: a long utterance's total can leave Int32.
     let total = segments.reduce(0) { $0 + Int($1.acoustic) }
-    let silences = segments.filter { $0.word.hasPrefix("<") }.map { segment in
+    let stretch = { (segment: Segment) in
       let length = segment.endFrame - segment.startFrame + 1
-      return PathAcoustics.Silence(
+      return PathAcoustics.Stretch(
         frames: length, scorePerFrame: Double(segment.acoustic) * unit / Double(max(length, 1)))
     }
-    return PathAcoustics(scorePerFrame: Double(total) * unit / Double(frames), silences: silences)
+    return PathAcoustics(
+      scorePerFrame: Double(total) * unit / Double(frames),
+      silences: segments.filter { $0.word.hasPrefix("<") }.map(stretch),
+      words: segments.filter { !$0.word.hasPrefix("<") && !$0.word.hasPrefix("[") }.map(stretch))
   }
 
   /// The posterior probability of the last utterance's hypothesis (0...1).

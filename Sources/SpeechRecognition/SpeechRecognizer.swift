@@ -12,7 +12,7 @@ public enum SpeechSearch: String, Sendable, Equatable, Codable {
 /// How `SpeechRecognizer` chooses its search for an utterance.
 public enum RecognitionMode: Sendable, Equatable {
   /// The command grammar, falling back to the language model when its hypothesis is empty, its
-  /// posterior is below `Configuration.commandConfidenceThreshold`, or `Configuration.commandRejection`
+  /// confidence is below `Configuration.commandConfidenceThreshold`, or `Configuration.commandRejection`
   /// rejects its path.
   case automatic
   /// The command grammar only; a path `Configuration.commandRejection` rejects gives an empty
@@ -40,7 +40,9 @@ public struct Transcript: Sendable, Equatable, Codable {
   public var text: String
   /// The words with times and confidences.
   public var words: [RecognizedWord]
-  /// The posterior probability of the whole hypothesis (0...1).
+  /// How likely the transcript is right (0...1): for the command grammar, `CommandConfidence.standard`'s
+  /// estimate that it is the command that was said; for the language model, the posterior
+  /// probability of the whole hypothesis in its lattice; 0 when `text` is empty.
   public var confidence: Double
   /// The search that produced `text`.
   public var search: SpeechSearch
@@ -160,8 +162,8 @@ public final class SpeechRecognizer {
   ///   (loaded machine), but from 2.75 the lead-in noise before a wake phrase was dropped and the
   ///   phrase reported at the start of the audio, where the command would be cut from.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
-  ///   posterior falls back to the language model (0 falls back only on an empty hypothesis). The
-  ///   posterior of the grammar's lattice is 1 for nearly every utterance, so it rejects little.
+  ///   confidence (`CommandConfidence.standard`) falls back to the language model (0, the default,
+  ///   falls back only on an empty hypothesis; no other value has been measured).
   /// - `commandRejection`: the check that rejects a command path as speech outside the grammar
   ///   (`CommandRejection.standard`; nil takes every path). In `.automatic` mode a rejected utterance
   ///   is decoded again with the language model, in `.command` mode it gives an empty transcript.
@@ -180,7 +182,7 @@ public final class SpeechRecognizer {
     public var keyphraseThreshold: Double
     /// The wake phrase's pronunciations with their thresholds; empty for the dictionary's.
     public var wakePronunciations: [WakePronunciation]
-    /// The lowest grammar posterior accepted without falling back to the language model.
+    /// The lowest grammar confidence accepted without falling back to the language model.
     public var commandConfidenceThreshold: Double
     /// The check that rejects a command path as speech outside the grammar, or nil to take every one.
     public var commandRejection: CommandRejection?
@@ -346,12 +348,15 @@ public final class SpeechRecognizer {
     let clock = ContinuousClock()
     let started = clock.now
     var transcript = try decodeAll(samples, search: mode == .freeText ? .freeText : .command)
-    if transcript.search == .command, !transcript.text.isEmpty,
-      let rejection = configuration.commandRejection,
-      let acoustics = decoder.pathAcoustics(), rejection.rejects(acoustics)
-    {
-      transcript = Transcript(
-        text: "", words: [], confidence: 0, search: .command, audioDuration: 0, processingTime: 0)
+    if transcript.search == .command, !transcript.text.isEmpty {
+      let acoustics = decoder.pathAcoustics()
+      if let rejection = configuration.commandRejection, let acoustics, rejection.rejects(acoustics) {
+        transcript = Transcript(
+          text: "", words: [], confidence: 0, search: .command, audioDuration: 0, processingTime: 0)
+      } else {
+        let evidence = acoustics.flatMap(CommandConfidence.Evidence.init)
+        transcript.confidence = evidence.map(CommandConfidence.standard.confidence) ?? 0
+      }
     }
     if mode == .automatic, needsFallback(transcript) {
       transcript = try decodeAll(samples, search: .freeText)

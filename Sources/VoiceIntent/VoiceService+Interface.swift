@@ -46,7 +46,7 @@ extension VoiceService {
           in: [.init("path", .string), .init("seat", .string), .init("dialogue", .string)],
           out: recognitionOutputs,
           documentation:
-            "Recognises speech in a WAV file that the service opens itself, with its own rights, so only for callers running as root or as the service's user (others get AccessDenied and pass a descriptor to Recognize): an absolute path to 16 kHz mono 16-bit PCM (\(bounds)). seat and dialogue as for Understand. Returns the transcript (empty, with no intents, when nothing was recognised), the recogniser's confidence (0 to 1) and the transcript's intents as Understand returns them. Sends WakeWordDetected for each 'hey cabin' spotted (the command is then the audio after the first), IntentsRecognized for a non-empty transcript, and RecognitionFailed when it fails. Errors: UnsupportedAudioFormat (another rate, channel count, sample size or encoding, or not WAV), InvalidAudio (damaged), EmptyAudio, CannotReadAudio, AudioTooLong, Busy, InvalidSeat, SpeechUnavailable, AccessDenied."
+            "Recognises speech in a WAV file that the service opens itself, with its own rights, so only for callers running as root or as the service's user (others get AccessDenied and pass a descriptor to Recognize): an absolute path to 16 kHz mono 16-bit PCM (\(bounds)). seat and dialogue as for Understand. Returns the transcript (empty, with no intents, when nothing was recognised), the recogniser's confidence (0 to 1: for a command, its estimate that the transcript is the command that was said; for free text, the posterior of the language model's lattice) and the transcript's intents as Understand returns them. Sends WakeWordDetected for each 'hey cabin' spotted (the command is then the audio after the first), IntentsRecognized for a non-empty transcript, and RecognitionFailed when it fails. Errors: UnsupportedAudioFormat (another rate, channel count, sample size or encoding, or not WAV), InvalidAudio (damaged), EmptyAudio, CannotReadAudio, AudioTooLong, Busy, InvalidSeat, SpeechUnavailable, AccessDenied."
         ) { call in
           let (path, seat, dialogue) = try call.decode(String.self, String.self, String.self)
           let caller = try await call.credentials().userID
@@ -121,7 +121,7 @@ extension VoiceService {
             .init("dialogue", .string), intentsArgument,
           ],
           documentation:
-            "Sent for every understood utterance, typed or spoken: the text or transcript, the recogniser's confidence (1 for typed text), the speaker's seat, the dialogue and the intents."
+            "Sent for every understood utterance, typed or spoken: the text or transcript, the recogniser's confidence as Recognize returns it (1 for typed text), the speaker's seat, the dialogue and the intents."
         ),
         DBusSignalDescription(
           "WakeWordDetected", [.init("seat", .string), .init("offset", .double)],
