@@ -9,9 +9,9 @@ import Foundation
 /// worse than the words of a command that was said: the words' acoustic score per frame falls
 /// (`Evidence.wordScorePerFrame`), most of all that of the word misheard
 /// (`Evidence.lowestWordScorePerFrame`). A path forced through speech outside the grammar reads the
-/// speech it cannot place as silence (`Evidence.silence`). A long pause in a command that was said
-/// lowers the estimate too, unless the voice-activity detector drops its frames: the tuning set's
-/// clips have 0.5 s of noise before the speech and 0.3 s after, and no pauses. Scores are in the
+/// speech it cannot place as silence (`Evidence.silence`). A long pause inside a command that was
+/// said lowers the estimate too; silence before and after the speech does not, beyond the 0.3 s
+/// `Endpointing.standard` keeps on each side. The tuning set's commands have no such pauses. Scores are in the
 /// units of `CommandRejection`'s. Transcripts of the language model keep its lattice posterior.
 public struct CommandConfidence: Sendable, Equatable {
   /// What the estimate is computed from: measures of one command path.
@@ -62,23 +62,24 @@ public struct CommandConfidence: Sendable, Equatable {
     self.silenceWeight = silenceWeight
   }
 
-  /// Fitted on `cabin-eval-speech --set tuning` with the default recogniser: the 84 command paths
-  /// `CommandRejection.standard` passes, 63 of commands heard right (the positives) and 21 wrong
-  /// (13 commands misheard and 8 sentences of other speech), by logistic regression with a ridge
-  /// penalty of 1e-3 on the mean log-loss (scores in thousandths). On those 84 the estimate averages
-  /// 0.88 for the right and 0.35 for the wrong paths, a right one scores above a wrong one with
-  /// probability 0.92 (0.90 for each path left out of its own fit), 15 of the 21 wrong fall below
-  /// 0.5 and 2 of the 63 right; the lattice posterior was 1 for all 84. Left out of their fits, the
-  /// two word scores alone separated with probability 0.88, the mean alone 0.86 and the whole
-  /// path's score per frame 0.76. With `commandRejection` nil, on all 138 command paths (58 of them
-  /// sentences), the estimate separates with probability 0.97 and puts 66 of the 74 wrong below 0.5.
-  /// The silence weight is the least certain: it nearly separates the 8 sentences by itself, and
-  /// without the penalty it grows to -5.9 a second. On `--set evaluation` (run once, after the fit)
-  /// it separates far less: the 22 wrong paths the defaults pass average 0.62 against 0.88 for the
-  /// right, the probability is 0.71, and only 7 of the 22 fall below 0.5; with `commandRejection`
-  /// nil, 0.90, with 57 of its 80 wrong below 0.5.
+  /// Fitted on `cabin-eval-speech --set tuning` with the default recogniser: the 87 command paths
+  /// `CommandRejection.standard` passes over the stretch `Endpointing.standard` keeps, 63 of
+  /// commands heard right (the positives) and 24 wrong (11 commands misheard and 13 sentences of
+  /// other speech), by logistic regression with a ridge penalty of 1e-3 on the mean log-loss (scores
+  /// in thousandths). On those 87 the estimate averages 0.87 for the right and 0.33 for the wrong
+  /// paths, a right one scores above a wrong one with probability 0.93 (0.91 for each path left out
+  /// of its own fit), 17 of the 24 wrong fall below 0.5 and 3 of the 63 right; the lattice posterior
+  /// was 1 for all. The first fit, on whole utterances (84 paths, 21 wrong), found nearly the same
+  /// weights (15.0, 1281, 568, -1.97 a second) and separated with probability 0.92 there and 0.93
+  /// on the trimmed paths, but set them about 0.1 higher. Left out of their fits, the two word scores
+  /// alone separated with probability 0.88, the mean alone 0.86 and the whole path's score per frame
+  /// 0.76 (on whole utterances). The silence weight is the least certain: it nearly separates the
+  /// sentences by itself, and without the penalty it grew to -5.9 a second. On `--set evaluation`,
+  /// where the first fit was run once after it was made, it separated far less: the wrong paths the
+  /// defaults passed averaged 0.62 against 0.88 for the right, the probability was 0.71, and only 7
+  /// of the 22 fell below 0.5.
   public static let standard = CommandConfidence(
-    intercept: 15.0, wordScoreWeight: 1_281, lowestWordScoreWeight: 568, silenceWeight: -1.97)
+    intercept: 13.3, wordScoreWeight: 1_231, lowestWordScoreWeight: 527, silenceWeight: -1.92)
 
   /// The probability (0...1) that the path with `evidence` is the command that was said.
   public func confidence(_ evidence: Evidence) -> Double {

@@ -26,8 +26,10 @@ extension SpeechRecognizer.Configuration {
   ///
   /// Every key is optional and a missing one keeps its default: `acousticModel`, `dictionary` and
   /// `languageModel` (paths; `languageModel` may be null for no free-text fallback),
-  /// `voiceActivityThreshold`, `commandRejection` (`pathFloor`, `silenceFloor`,
-  /// `silenceMinimumDuration`, each optional; null switches the check off) and `wakeVerification`
+  /// `voiceActivityThreshold`, `endpointing` (`threshold`, `lead`, `trail`, each optional; null
+  /// decodes whole utterances), `commandRejection` (`pathFloor`, `silenceFloor`,
+  /// `silenceMinimumDuration`, each optional; null switches the check off),
+  /// `commandConfidenceThreshold` (0 to 1) and `wakeVerification`
   /// (`margin`, `minimumDuration`; null reports every hit of spotting). An unknown key, a value of
   /// the wrong type or out of range, or a model path that does not exist is an error naming the
   /// key.
@@ -79,8 +81,8 @@ private struct SettingsFile: Decodable {
     let top = try decoder.container(keyedBy: Key.self)
     try Self.requireOnly(
       [
-        "acousticModel", "dictionary", "languageModel", "voiceActivityThreshold", "commandRejection",
-        "wakeVerification",
+        "acousticModel", "dictionary", "languageModel", "voiceActivityThreshold", "endpointing",
+        "commandRejection", "commandConfidenceThreshold", "wakeVerification",
       ], in: top)
     let defaults = configuration
     configuration.acousticModel =
@@ -94,6 +96,21 @@ private struct SettingsFile: Decodable {
     configuration.voiceActivityThreshold =
       try Self.number("voiceActivityThreshold", in: top, where: { $0 >= 0 }, "must be 0 or more")
       ?? defaults.voiceActivityThreshold
+
+    if try Self.isNull("endpointing", in: top) {
+      configuration.endpointing = nil
+    } else if top.contains(Key(stringValue: "endpointing")) {
+      let check = try top.nestedContainer(keyedBy: Key.self, forKey: Key(stringValue: "endpointing"))
+      try Self.requireOnly(["threshold", "lead", "trail"], in: check)
+      let base = Endpointing.standard
+      configuration.endpointing = Endpointing(
+        threshold: try Self.number("threshold", in: check, where: { $0 > 0 }, "must be above 0 decibels")
+          ?? base.threshold,
+        lead: try Self.number("lead", in: check, where: { $0 >= 0 }, "must be 0 or more seconds")
+          ?? base.lead,
+        trail: try Self.number("trail", in: check, where: { $0 >= 0 }, "must be 0 or more seconds")
+          ?? base.trail)
+    }
 
     if try Self.isNull("commandRejection", in: top) {
       configuration.commandRejection = nil
@@ -110,6 +127,11 @@ private struct SettingsFile: Decodable {
           "silenceMinimumDuration", in: check, where: { $0 >= 0 }, "must be 0 or more seconds")
           ?? base.silenceMinimumDuration)
     }
+
+    configuration.commandConfidenceThreshold =
+      try Self.number(
+        "commandConfidenceThreshold", in: top, where: { (0...1).contains($0) }, "must be 0 to 1")
+      ?? defaults.commandConfidenceThreshold
 
     if try Self.isNull("wakeVerification", in: top) {
       configuration.wakeVerification = nil

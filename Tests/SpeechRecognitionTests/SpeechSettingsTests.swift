@@ -20,13 +20,20 @@ import Testing
     #expect(committed.dictionary == defaults.dictionary)
     #expect(committed.languageModel == defaults.languageModel)
     #expect(committed.voiceActivityThreshold == defaults.voiceActivityThreshold)
+    #expect(committed.endpointing == defaults.endpointing)
+    #expect(committed.commandConfidenceThreshold == defaults.commandConfidenceThreshold)
     #expect(committed.commandRejection == defaults.commandRejection)
     #expect(committed.wakeVerification == defaults.wakeVerification)
   }
 
   @Test func missingKeysKeepTheirDefaultsAndNullSwitchesAPartOff() throws {
     let retuned = try Self.settings(
-      #"{"commandRejection": {"pathFloor": -0.006}, "wakeVerification": {"margin": 0}}"#)
+      #"{"commandRejection": {"pathFloor": -0.006}, "wakeVerification": {"margin": 0}, "endpointing": {"lead": 0.5}}"#
+    )
+    #expect(
+      retuned.endpointing
+        == Endpointing(
+          threshold: Endpointing.standard.threshold, lead: 0.5, trail: Endpointing.standard.trail))
     #expect(
       retuned.commandRejection
         == CommandRejection(
@@ -37,7 +44,8 @@ import Testing
     #expect(retuned.languageModel == SpeechRecognizer.Configuration().languageModel)
 
     let off = try Self.settings(
-      #"{"commandRejection": null, "wakeVerification": null, "languageModel": null}"#)
+      #"{"commandRejection": null, "wakeVerification": null, "languageModel": null, "endpointing": null}"#)
+    #expect(off.endpointing == nil)
     #expect(off.commandRejection == nil)
     #expect(off.wakeVerification == nil)
     #expect(off.languageModel == nil)
@@ -51,6 +59,9 @@ import Testing
     (#"{"commandRejection": 1}"#, "commandRejection", "expected a JSON object"),
     (#"{"wakeVerification": {"margin": "wide"}}"#, "wakeVerification.margin", "expected a number"),
     (#"{"wakeVerification": {"minimumDuration": -1}}"#, "wakeVerification.minimumDuration", "0 or more"),
+    (#"{"endpointing": {"threshold": 0}}"#, "endpointing.threshold", "must be above 0 decibels (got 0.0)"),
+    (#"{"endpointing": {"trail": -0.1}}"#, "endpointing.trail", "0 or more seconds"),
+    (#"{"commandConfidenceThreshold": 1.5}"#, "commandConfidenceThreshold", "must be 0 to 1 (got 1.5)"),
     (#"{"voiceActivityThreshold": true}"#, "voiceActivityThreshold", "expected a number"),
     (#"{"acousticModel": "/nonexistent/en-us"}"#, "acousticModel", "no such directory"),
     (#"{"dictionary": "/usr/share/pocketsphinx/model/en-us"}"#, "dictionary", "no such file"),
