@@ -9,10 +9,11 @@
 //
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
-// Usage: cabin-eval-speech [--set evaluation|tuning] [--wake-only | --commands-only] [--keep-audio DIR]
-//   [PACKAGE_ROOT]
+// Usage: cabin-eval-speech [--set evaluation|tuning] [--wake-only | --commands-only] [--defaults-only]
+//   [--keep-audio DIR] [PACKAGE_ROOT]
 // --wake-only scores only the wake phrase, --commands-only only the commands and sentences, on the
-// same clips as a full run. A clip already kept in DIR by an earlier run (same line in its
+// same clips as a full run; --defaults-only leaves out the previous defaults and the baselines, for
+// quick runs while tuning. A clip already kept in DIR by an earlier run (same line in its
 // manifest.tsv) is read back instead of synthesised again.
 import CabinTestKit
 import Foundation
@@ -52,7 +53,8 @@ var arguments = Array(CommandLine.arguments.dropFirst())
 let setName = option("--set") ?? "evaluation"
 let wakeOnly = arguments.contains("--wake-only")
 let commandsOnly = arguments.contains("--commands-only")
-arguments.removeAll { $0 == "--wake-only" || $0 == "--commands-only" }
+let defaultsOnly = arguments.contains("--defaults-only")
+arguments.removeAll { ["--wake-only", "--commands-only", "--defaults-only"].contains($0) }
 let keepAudio = option("--keep-audio").map { URL(fileURLWithPath: $0) }
 guard let set = [evaluationSet, tuningSet].first(where: { $0.name == setName }) else {
   FileHandle.standardError.write(Data("cabin-eval-speech: --set must be evaluation or tuning\n".utf8))
@@ -346,18 +348,23 @@ struct CommandScore {
   return score
 }
 
-// The defaults before command paths were checked for speech outside the grammar, run back to back with them.
+// The defaults before utterances were trimmed to their speech (whole utterances decoded, with the
+// rejection floors chosen for them) and before low confidence fell back to the language model, run
+// back to back with them.
 let previousDefaults = SpeechRecognizer.Configuration(
-  commandGrammar: speechGrammar.text, commandRejection: nil)
+  commandGrammar: speechGrammar.text, commandConfidenceThreshold: 0,
+  commandRejection: CommandRejection(pathFloor: -5.2e-3, silenceFloor: -4.5e-3, silenceMinimumDuration: 0.2),
+  endpointing: nil)
 // Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.
 var commandScores: [CommandScore] = []
 if !wakeOnly {
-  commandScores = [
-    try scoreCommands(.init(commandGrammar: speechGrammar.text), mode: .automatic),
-    try scoreCommands(previousDefaults, mode: .automatic),
-    try scoreCommands(.init(), mode: .freeText),
-  ]
+  commandScores = [try scoreCommands(.init(commandGrammar: speechGrammar.text), mode: .automatic)]
+  if !defaultsOnly {
+    commandScores += [
+      try scoreCommands(previousDefaults, mode: .automatic), try scoreCommands(.init(), mode: .freeText),
+    ]
+  }
 }
 
 // MARK: Wake phrase
@@ -393,11 +400,12 @@ struct WakeScore {
 }
 // The defaults verify each hit; the same spotting unverified is the baseline, and the previous
 // defaults (spotting alone, with higher thresholds) what this round started from.
-let wakeScores =
-  commandsOnly
-  ? []
-  : [
-    try scoreWake("defaults (verified)", .init(languageModel: nil)),
+var wakeScores: [WakeScore] = []
+if !commandsOnly {
+  wakeScores = [try scoreWake("defaults (verified)", .init(languageModel: nil))]
+}
+if !commandsOnly, !defaultsOnly {
+  wakeScores += [
     try scoreWake("first stage alone", .init(languageModel: nil, wakeVerification: nil)),
     try scoreWake(
       "previous defaults",
@@ -410,6 +418,7 @@ let wakeScores =
           WakePronunciation(["EY", "K AA B IH N"], threshold: 1e-28),
         ], wakeVerification: nil)),
   ]
+}
 
 // MARK: Report
 
@@ -439,6 +448,8 @@ if !wakeScores.isEmpty {
           perTenMinutes(score.falseAlarms).padding(toLength: 10, withPad: " ", startingAt: 0),
           score.processing / score.audio))
   }
+}
+if wakeScores.count > 1 {
   let wake = wakeScores[0]
   let firstStage = wakeScores[1]
   let firstStageHits = firstStage.found + firstStage.falseAlarms
@@ -472,39 +483,46 @@ func areaUnderCurve(_ confidences: [(confidence: Double, right: Bool)]) -> Doubl
 }
 func rtf(_ score: CommandScore) -> String { String(format: "%.3f", score.processing / score.audio) }
 print("")
+// The grammar's recognisers, without the language model alone when it ran (last).
+let grammarScores = defaultsOnly ? commandScores : commandScores.dropLast()
+let baselineCell = defaultsOnly ? [] : ["-"]
 if !commandScores.isEmpty {
-  row("measure", ["defaults", "previous defaults", "LM only (baseline)"], "target")
+  row(
+    "measure", Array(["defaults", "previous defaults", "LM only (baseline)"].prefix(commandScores.count)),
+    "target")
   row("intent accuracy", commandScores.map { percent($0.correct, commands.count) }, ">= 95%")
   row("word error rate", commandScores.map { percent($0.errors, $0.words) }, "")
   row("real-time factor", commandScores.map(rtf), "<= 0.1")
   row(
     "processor time / audio", commandScores.map { String(format: "%.3f", $0.processor / $0.audio) }, "")
-  row("fallbacks to LM", commandScores.dropLast().map { "\($0.fallbacks) of \(commands.count)" } + ["-"], "")
+  row("fallbacks to LM", grammarScores.map { "\($0.fallbacks) of \(commands.count)" } + baselineCell, "")
   row(
     "other sentences → command",
     commandScores.map { "\($0.otherTakenAsCommands) of \(otherSentences.count)" }, "0")
   row(
     "confidence right / wrong",
-    commandScores.dropLast().map {
+    grammarScores.map {
       String(
         format: "%.2f / %.2f", mean($0.commandConfidences, right: true),
         mean($0.commandConfidences, right: false))
-    } + ["-"], "")
+    } + baselineCell, "")
   row(
     "confidence AUC",
-    commandScores.dropLast().map { String(format: "%.3f", areaUnderCurve($0.commandConfidences)) } + ["-"], ""
+    grammarScores.map { String(format: "%.3f", areaUnderCurve($0.commandConfidences)) } + baselineCell, ""
   )
   row(
     "wrong below 0.5",
-    commandScores.dropLast().map { score in
+    grammarScores.map { score in
       let wrong = score.commandConfidences.filter { !$0.right }
       return "\(wrong.filter { $0.confidence < 0.5 }.count) of \(wrong.count)"
-    } + ["-"], "")
+    } + baselineCell, "")
   row("memory growth (MB)", commandScores.map { String(format: "%.0f", $0.memory) }, "")
   row("recogniser start-up (s)", commandScores.map { String(format: "%.2f", $0.startup) }, "")
 }
 if !wakeScores.isEmpty {
-  row("measure", ["defaults", "first stage alone", "previous defaults"], "target")
+  row(
+    "measure", Array(["defaults", "first stage alone", "previous defaults"].prefix(wakeScores.count)),
+    "target")
   row("wake found", wakeScores.map { percent($0.found, set.wakeCount) }, ">= 90%")
   row(
     "wake false alarms / 10 min", wakeScores.map { perTenMinutes($0.falseAlarms) },
