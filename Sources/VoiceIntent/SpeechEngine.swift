@@ -70,15 +70,12 @@ public final class SpeechEngine: Sendable {
     }
   }
 
-  /// Spots the wake phrase in `samples`, then recognises the command after it.
+  /// Spots the wake phrase in `samples`, then recognises the command after it
+  /// (`SpeechRecognizer.recognizeAfterWakePhrase(samples:mode:)`).
   func hear(_ samples: [Int16]) async throws -> HeardAudio {
     try await run { recognizer in
-      let wakeWords = try recognizer.spotWakeWord(samples: samples)
-      var command = samples[...]
-      if let first = wakeWords.first {
-        command = samples[min(samples.count, Int(first.end * Double(WAVFile.sampleRate)))...]
-      }
-      return HeardAudio(wakeWords: wakeWords, transcript: try recognizer.recognize(samples: Array(command)))
+      let (wakeWords, transcript) = try recognizer.recognizeAfterWakePhrase(samples: samples)
+      return HeardAudio(wakeWords: wakeWords, transcript: transcript)
     }
   }
 

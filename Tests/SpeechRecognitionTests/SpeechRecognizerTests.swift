@@ -201,6 +201,31 @@ import Testing
     }
   }
 
+  /// Regression: the command was cut from the audio where spotting placed the end of the phrase,
+  /// which left part of "cabin" or took part of the command and gave the front end no noise before
+  /// the speech: these three clips were heard as "oh and so you", "open it up so you" and "open the
+  /// sunroof". Now each is decoded from just before the phrase, which the grammar allows.
+  @Test(arguments: ["en-us", "en-us+m3", "en-gb"])
+  func theCommandAfterTheWakePhraseIsHeardWithoutIt(voice: String) async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = try await Support.clip("hey cabin, open the sunroof", voice: voice, speed: 150, in: directory)
+    let (wake, transcript) = try Support.recognizer().recognizeAfterWakePhrase(
+      samples: WAVFile.samples(contentsOf: url))
+    let hit = try #require(wake.first)
+    #expect(transcript.text == "open the sunroof")
+    #expect(transcript.search == .command)
+    #expect(transcript.words.first.map { $0.start >= hit.start } == true, "\(transcript.words) \(hit)")
+  }
+
+  @Test func aGrammarWithoutAPublicRuleIsAnError() {
+    #expect(throws: SpeechEngineError.self) {
+      try SpeechRecognizer(
+        configuration: .init(
+          commandGrammar: "#JSGF V1.0;\ngrammar none;\n<a> = open;\n", wakeVerification: nil))
+    }
+  }
+
   @Test func freeTextUsesTheLanguageModel() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
