@@ -2,8 +2,9 @@
 // set SNRs): command intents through the JSGF grammar against the general language model alone
 // (baseline) and the previous defaults, sentences of other speech taken for commands, wake-phrase
 // detection and false alarms over other speech (the verified defaults, their first stage alone as a
-// baseline, and the previous defaults), real-time factor (wall clock, and processor time, which a
-// loaded machine does not inflate), memory, and how well the confidence of command-grammar
+// baseline, and the previous defaults), commands after the wake phrase as the service hears them,
+// real-time factor (wall clock, and processor time, which a loaded machine does not inflate),
+// memory, and how well the confidence of command-grammar
 // transcripts separates those that give the command said from the others (misheard commands and
 // sentences of other speech heard as commands).
 //
@@ -420,6 +421,24 @@ if !commandsOnly, !defaultsOnly {
   ]
 }
 
+// Wake phrase then command, as the voice service hears them: the wake clips that go on with a
+// command, through the default recogniser with its command grammar. The baseline cuts the command
+// from the audio where spotting ends the phrase, as the service did before.
+var wakeCommands = (right: 0, cutRight: 0, total: 0)
+if !commandsOnly {
+  let recognizer = try SpeechRecognizer(configuration: .init(commandGrammar: speechGrammar.text))
+  for (index, clip) in wakeClips.enumerated() where index % 3 != 0 {
+    let expected = [commands[index % commands.count].intent]
+    let (wake, transcript) = try recognizer.recognizeAfterWakePhrase(samples: clip)
+    let cut = wake.first.map { Int($0.end * Double(WAVFile.sampleRate)) } ?? 0
+    let cutTranscript = try recognizer.recognize(samples: Array(clip[min(cut, clip.count)...]))
+    wakeCommands.total += 1
+    wakeCommands.right += try understander.understand(transcript.text).intents.map(\.name) == expected ? 1 : 0
+    wakeCommands.cutRight +=
+      try understander.understand(cutTranscript.text).intents.map(\.name) == expected ? 1 : 0
+  }
+}
+
 // MARK: Report
 
 func percent(_ part: Int, _ whole: Int) -> String {
@@ -529,5 +548,9 @@ if !wakeScores.isEmpty {
     "0 (over \(String(format: "%.0f", otherSeconds)) s)")
   row("wake-spotting RTF", wakeScores.map { String(format: "%.3f", $0.processing / $0.audio) }, "")
   row("processor time / audio", wakeScores.map { String(format: "%.3f", $0.processor / $0.audio) }, "")
+  row(
+    "wake + command intents",
+    ["\(wakeCommands.right) of \(wakeCommands.total)", "cut at its end: \(wakeCommands.cutRight)"],
+    "the clips with a command after the phrase")
 }
 print("load average at end: \(loadAverage()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
