@@ -84,11 +84,10 @@ public struct WakePronunciation: Sendable, Equatable {
 ///
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
 /// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes. On `cabin-eval-speech --set evaluation` (a 2-core machine at load 1),
-/// commands in road noise took 0.12 of the audio's duration in processor time (0.30 with the grammar
-/// as sphinxbase expands it and no `-maxhmmpf` cap), and 0.145 with the language model decoding the
-/// utterances `CommandRejection` turns away (0.135 while that search inherited the grammar's
-/// `-maxhmmpf`, with 27.7% word error against 27.1%), and wake spotting 0.03 alone and 0.05 with
+/// blocks while it decodes. On `cabin-eval-speech --set evaluation`, commands in road noise took
+/// 0.117 of the audio's duration in processor time, the language model's fallbacks included, with
+/// each utterance trimmed to its speech (`Endpointing`); decoded whole, 0.141 (0.30 with the grammar
+/// as sphinxbase expands it and no `-maxhmmpf` cap). Wake spotting takes 0.03 alone and 0.05 with
 /// each hit verified.
 public final class SpeechRecognizer {
   /// Model files and tuning.
