@@ -53,6 +53,15 @@ public struct Transcript: Sendable, Equatable, Codable {
 
   /// Processing time over audio duration; below 1 is faster than real time.
   public var realTimeFactor: Double { audioDuration > 0 ? processingTime / audioDuration : 0 }
+
+  /// Moves every word's times later by `count` samples: for audio decoded from that far in.
+  mutating func shiftWords(bySamples count: Int) {
+    let seconds = Double(count) / Double(WAVFile.sampleRate)
+    for index in words.indices {
+      words[index].start += seconds
+      words[index].end += seconds
+    }
+  }
 }
 
 /// A wake phrase spotted in audio.
@@ -419,11 +428,7 @@ public final class SpeechRecognizer {
     if mode == .automatic, needsFallback(transcript) {
       transcript = withoutWakePhrase(try decodeAll(samples[speech], search: .freeText))
     }
-    let offset = Double(speech.lowerBound) / Double(WAVFile.sampleRate)
-    for index in transcript.words.indices {
-      transcript.words[index].start += offset
-      transcript.words[index].end += offset
-    }
+    transcript.shiftWords(bySamples: speech.lowerBound)
     return finish(transcript, samples: samples.count, elapsed: clock.now - started)
   }
 
@@ -471,11 +476,7 @@ public final class SpeechRecognizer {
     guard let first = wakeWords.first else { return ([], try recognize(samples: samples, mode: mode)) }
     let start = min(samples.count, max(0, Int((first.start - 0.3) * Double(WAVFile.sampleRate))))
     var transcript = try recognize(samples: Array(samples[start...]), mode: mode)
-    let offset = Double(start) / Double(WAVFile.sampleRate)
-    for index in transcript.words.indices {
-      transcript.words[index].start += offset
-      transcript.words[index].end += offset
-    }
+    transcript.shiftWords(bySamples: start)
     return (wakeWords, transcript)
   }
 
