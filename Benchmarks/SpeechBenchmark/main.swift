@@ -4,9 +4,8 @@
 // detection and false alarms over other speech (the verified defaults, their first stage alone as a
 // baseline, and the previous defaults), commands after the wake phrase as the service hears them,
 // real-time factor (wall clock, and processor time, which a loaded machine does not inflate),
-// memory, and how well the confidence of command-grammar
-// transcripts separates those that give the command said from the others (misheard commands and
-// sentences of other speech heard as commands).
+// memory, and how well the confidence of command-grammar transcripts separates those that give the
+// command said from the others (misheard commands and sentences of other speech heard as commands).
 //
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.

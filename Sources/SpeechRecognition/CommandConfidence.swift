@@ -11,8 +11,9 @@ import Foundation
 /// (`Evidence.lowestWordScorePerFrame`). A path forced through speech outside the grammar reads the
 /// speech it cannot place as silence (`Evidence.silence`). A long pause inside a command that was
 /// said lowers the estimate too; silence before and after the speech does not, beyond the 0.3 s
-/// `Endpointing.standard` keeps on each side. The tuning set's commands have no such pauses. Scores are in the
-/// units of `CommandRejection`'s. Transcripts of the language model keep its lattice posterior.
+/// `Endpointing.standard` keeps on each side. The tuning set's commands have no such pauses. Scores
+/// are in the units of `CommandRejection`'s. Transcripts of the language model keep its lattice
+/// posterior.
 public struct CommandConfidence: Sendable, Equatable {
   /// What the estimate is computed from: measures of one command path.
   public struct Evidence: Sendable, Equatable {

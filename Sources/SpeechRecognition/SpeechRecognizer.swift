@@ -225,6 +225,9 @@ public final class SpeechRecognizer {
     /// Where speech starts and ends in an utterance to recognise, or nil to decode all of it.
     public var endpointing: Endpointing?
 
+    /// The words of `wakePhrase`.
+    var wakeWords: [String] { wakePhrase.split(separator: " ").map(String.init) }
+
     /// "hey cabin" with "cabin" as K AE B IH N, K AA B IH N and K AE B AH N, "hey" as HH EY (1e-70)
     /// and EY (1e-50): loose, for recall, as `wakeVerification` removes the false alarms.
     public static let defaultWakePronunciations = [
@@ -299,7 +302,7 @@ public final class SpeechRecognizer {
       acousticModel: configuration.acousticModel, dictionary: configuration.dictionary,
       voiceActivityThreshold: configuration.voiceActivityThreshold)
     try decoder.requirePronunciations(
-      of: configuration.wakePhrase.split(separator: " ").map(String.init), role: "wake word")
+      of: configuration.wakeWords, role: "wake word")
     try Self.addWakeSearch(decoder, configuration)
     if let verification = configuration.wakeVerification {
       wakeVerifier = try WakeVerifier(verification, phrase: configuration.wakePhrase, decoder: decoder)
@@ -338,7 +341,7 @@ public final class SpeechRecognizer {
   private static func addWakePronunciations(_ decoder: PocketSphinxDecoder, _ configuration: Configuration)
     throws
   {
-    let words = configuration.wakePhrase.split(separator: " ").map(String.init)
+    let words = configuration.wakeWords
     for (position, word) in words.enumerated() {
       let known = decoder.pronunciation(of: word)
       let variants = Set(
@@ -354,7 +357,7 @@ public final class SpeechRecognizer {
   /// `transcript` without the wake phrase at its start, which the command grammar allows and the
   /// language model may hear.
   private func withoutWakePhrase(_ transcript: Transcript) -> Transcript {
-    let phrase = configuration.wakePhrase.split(separator: " ").map(String.init)
+    let phrase = configuration.wakeWords
     guard transcript.words.count > phrase.count,
       transcript.words.prefix(phrase.count).map(\.text) == phrase
     else { return transcript }
@@ -365,7 +368,7 @@ public final class SpeechRecognizer {
   }
 
   private static func addWakeSearch(_ decoder: PocketSphinxDecoder, _ configuration: Configuration) throws {
-    let words = configuration.wakePhrase.split(separator: " ").map(String.init)
+    let words = configuration.wakeWords
     guard !configuration.wakePronunciations.isEmpty else {
       try decoder.addKeyphrase(
         search: SearchName.wake, phrase: configuration.wakePhrase, threshold: configuration.keyphraseThreshold
