@@ -348,13 +348,10 @@ struct CommandScore {
   return score
 }
 
-// The defaults before utterances were trimmed to their speech (whole utterances decoded, with the
-// rejection floors chosen for them) and before low confidence fell back to the language model, run
+// The defaults before the grammar's words got pronunciation variants (the dictionary's alone), run
 // back to back with them.
 let previousDefaults = SpeechRecognizer.Configuration(
-  commandGrammar: speechGrammar.text, commandConfidenceThreshold: 0,
-  commandRejection: CommandRejection(pathFloor: -5.2e-3, silenceFloor: -4.5e-3, silenceMinimumDuration: 0.2),
-  endpointing: nil)
+  commandGrammar: speechGrammar.text, pronunciationVariants: [:])
 // Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.
 var commandScores: [CommandScore] = []

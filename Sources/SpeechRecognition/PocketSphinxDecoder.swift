@@ -135,21 +135,22 @@ final class PocketSphinxDecoder {
   }
 
   /// Adds `word` with `phones` (space-separated, from the acoustic model's phone set) to the
-  /// dictionary, updating the searches already made.
-  func addWord(_ word: String, phones: String) throws {
-    try check(ps_add_word(decoder, word, phones, 1), "ps_add_word", "\(word) \(phones)")
+  /// dictionary; with `updatingSearch`, the active search is rebuilt to know it.
+  func addWord(_ word: String, phones: String, updatingSearch: Bool = true) throws {
+    try check(ps_add_word(decoder, word, phones, updatingSearch ? 1 : 0), "ps_add_word", "\(word) \(phones)")
   }
 
   /// Adds a grammar search with its own weights: the JSGF `text` as sphinxbase expands it, then, if
-  /// `minimized`, as its minimized `WordGraph`.
-  func addJSGF(search: String, text: String, weights: SearchWeights, minimized: Bool) throws {
+  /// `minimized`, as its minimized `WordGraph`. Each word of the grammar whose dictionary
+  /// pronunciation has a phone in `variants` first gets one more pronunciation, with every such
+  /// phone replaced by its phones there (`SpeechRecognizer.Configuration.pronunciationVariants`).
+  func addJSGF(
+    search: String, text: String, weights: SearchWeights, minimized: Bool, variants: [String: String] = [:]
+  ) throws {
     weights.apply(to: config)
     maxHMMsPerFrame[search] = weights.maxHMMsPerFrame
-    guard minimized else {
-      try check(ps_set_jsgf_string(decoder, search, text), "ps_set_jsgf_string", search)
-      return
-    }
-    // The same steps as ps_set_jsgf_string, with the graph minimized between building and searching.
+    // The same steps as ps_set_jsgf_string, with the variants added and the graph minimized
+    // between building and searching.
     guard let jsgf = jsgf_parse_string(text, nil) else {
       throw SpeechEngineError(operation: "jsgf_parse_string", subject: search)
     }
@@ -157,14 +158,26 @@ final class PocketSphinxDecoder {
     let logmath = ps_get_logmath(decoder)
     let weight = Float(weights.languageWeight)
     guard let rule = jsgf_get_public_rule(jsgf),
-      let expanded = jsgf_build_fsg_raw(jsgf, rule, logmath, weight)
-    else { throw SpeechEngineError(operation: "jsgf_build_fsg_raw", subject: search) }
-    let graph: WordGraph
-    do {
-      defer { fsg_model_free(expanded) }
-      graph = try WordGraph(fsg: Self.text(of: expanded)).minimized()
+      let expanded = minimized
+        ? jsgf_build_fsg_raw(jsgf, rule, logmath, weight) : jsgf_build_fsg(jsgf, rule, logmath, weight)
+    else { throw SpeechEngineError(operation: "jsgf_build_fsg", subject: search) }
+    defer { fsg_model_free(expanded) }
+    if !variants.isEmpty {
+      let vocabulary = expanded.pointee.vocab
+      let added = (0..<Int(expanded.pointee.n_word)).compactMap { index in
+        vocabulary?[index].flatMap { variant(of: String(cString: $0), variants) }
+      }
+      // Rebuilding the active search once, not after each word, keeps the start-up time.
+      for (index, word) in added.enumerated() {
+        try addWord(word.name, phones: word.phones, updatingSearch: index == added.count - 1)
+      }
     }
-    let minimized = try graph.fsg(name: search).withCString { text in
+    guard minimized else {
+      try check(ps_set_fsg(decoder, search, expanded), "ps_set_fsg", search)
+      return
+    }
+    let graph = try WordGraph(fsg: Self.text(of: expanded)).minimized()
+    let minimizedModel = try graph.fsg(name: search).withCString { text in
       guard let stream = fmemopen(UnsafeMutableRawPointer(mutating: text), strlen(text), "r") else {
         throw SpeechEngineError(operation: "fmemopen", subject: search)
       }
@@ -175,8 +188,24 @@ final class PocketSphinxDecoder {
       return model
     }
     // "The decoder retains ownership of the pointer fsg, so you should free it when no longer used."
-    defer { fsg_model_free(minimized) }
-    try check(ps_set_fsg(decoder, search, minimized), "ps_set_fsg", search)
+    defer { fsg_model_free(minimizedModel) }
+    try check(ps_set_fsg(decoder, search, minimizedModel), "ps_set_fsg", search)
+  }
+
+  /// `word`'s dictionary pronunciation with the phones in `variants` replaced, named as an
+  /// alternative pronunciation of it; nil when nothing is replaced or the dictionary already has it.
+  private func variant(of word: String, _ variants: [String: String]) -> (name: String, phones: String)? {
+    guard let phones = pronunciation(of: word) else { return nil }
+    let variant = phones.split(separator: " ").map { variants[String($0)] ?? String($0) }.joined(
+      separator: " ")
+    guard variant != phones else { return nil }
+    // The dictionary numbers a word's alternatives from 2: "word(2)", "word(3)".
+    var alternative = 2
+    while let known = pronunciation(of: "\(word)(\(alternative))") {
+      if known == variant { return nil }
+      alternative += 1
+    }
+    return ("\(word)(variant)", variant)
   }
 
   /// sphinxbase's FSG text for `model`.

@@ -29,8 +29,10 @@ extension SpeechRecognizer.Configuration {
   /// `voiceActivityThreshold`, `endpointing` (`threshold`, `lead`, `trail`, each optional; null
   /// decodes whole utterances), `commandRejection` (`pathFloor`, `silenceFloor`,
   /// `silenceMinimumDuration`, each optional; null switches the check off),
-  /// `commandConfidenceThreshold` (0 to 1) and `wakeVerification`
-  /// (`margin`, `minimumDuration`; null reports every hit of spotting). An unknown key, a value of
+  /// `commandConfidenceThreshold` (0 to 1), `pronunciationVariants` (an object from a phone to the
+  /// phones it may also sound like, such as `{"AE": "AA"}`; null or `{}` for none) and
+  /// `wakeVerification` (`margin`, `minimumDuration`; null reports every hit of spotting). An
+  /// unknown key, a value of
   /// the wrong type or out of range, or a model path that does not exist is an error naming the
   /// key.
   /// - Throws: `SpeechSettingsError`.
@@ -82,7 +84,7 @@ private struct SettingsFile: Decodable {
     try Self.requireOnly(
       [
         "acousticModel", "dictionary", "languageModel", "voiceActivityThreshold", "endpointing",
-        "commandRejection", "commandConfidenceThreshold", "wakeVerification",
+        "commandRejection", "commandConfidenceThreshold", "pronunciationVariants", "wakeVerification",
       ], in: top)
     let defaults = configuration
     configuration.acousticModel =
@@ -133,6 +135,12 @@ private struct SettingsFile: Decodable {
         "commandConfidenceThreshold", in: top, where: { (0...1).contains($0) }, "must be 0 to 1")
       ?? defaults.commandConfidenceThreshold
 
+    if try Self.isNull("pronunciationVariants", in: top) {
+      configuration.pronunciationVariants = [:]
+    } else if let variants = try Self.phoneMap("pronunciationVariants", in: top) {
+      configuration.pronunciationVariants = variants
+    }
+
     if try Self.isNull("wakeVerification", in: top) {
       configuration.wakeVerification = nil
     } else if top.contains(Key(stringValue: "wakeVerification")) {
@@ -172,6 +180,32 @@ private struct SettingsFile: Decodable {
     }
     guard value.isFinite, valid(value) else { throw Problem(key: path, message: "\(rule) (got \(value))") }
     return value
+  }
+
+  /// An object from one phone to one or more space-separated phones, all in capitals as the
+  /// acoustic model names them.
+  private static func phoneMap(_ name: String, in container: Container) throws -> [String: String]? {
+    let key = Key(stringValue: name)
+    guard container.contains(key) else { return nil }
+    guard let map = try? container.decode([String: String].self, forKey: key) else {
+      throw Problem(key: name, message: "expected an object from a phone to phones, such as {\"AE\": \"AA\"}")
+    }
+    func isPhones(_ text: String, most: Int) -> Bool {
+      let phones = text.split(separator: " ", omittingEmptySubsequences: false)
+      return (1...most).contains(phones.count)
+        && phones.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isUppercase } }
+    }
+    for (phone, replacement) in map.sorted(by: { $0.key < $1.key }) {
+      guard isPhones(phone, most: 1) else {
+        throw Problem(key: "\(name).\(phone)", message: "expected one phone in capitals as the key")
+      }
+      guard isPhones(replacement, most: .max) else {
+        throw Problem(
+          key: "\(name).\(phone)",
+          message: "expected phones in capitals, one space apart (got '\(replacement)')")
+      }
+    }
+    return map
   }
 
   private static func path(_ name: String, in container: Container, directory: Bool) throws -> URL? {

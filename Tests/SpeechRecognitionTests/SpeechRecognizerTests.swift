@@ -218,6 +218,31 @@ import Testing
     #expect(transcript.words.first.map { $0.start >= hit.start } == true, "\(transcript.words) \(hit)")
   }
 
+  /// The dictionary is American: espeak-ng's British voice says the "a" of "fan", "back" and "that"
+  /// nearer AA than AE. Measured: with `britishTrapVowel` all five quiet clips are heard exactly;
+  /// with the dictionary alone none is ("stop the phone", "switch off the volume", "you got it").
+  @Test func aBritishAIsHeardThroughItsVariant() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    var configuration = try Support.recognizerConfiguration()
+    #expect(configuration.pronunciationVariants == SpeechRecognizer.Configuration.britishTrapVowel)
+    let withVariant = try SpeechRecognizer(configuration: configuration)
+    configuration.pronunciationVariants = [:]
+    let dictionaryOnly = try SpeechRecognizer(configuration: configuration)
+    var heard: [(text: String, withVariant: String, dictionaryOnly: String)] = []
+    for text in ["stop the fan", "switch off the fan", "turn the fan up", "skip back", "cancel that"] {
+      let url = try await Support.clip(text, voice: "en-gb", speed: 150, in: directory)
+      heard.append(
+        (
+          text, try withVariant.recognize(wav: url, mode: .command).text,
+          try dictionaryOnly.recognize(wav: url, mode: .command).text
+        ))
+    }
+    let exactWithVariant = heard.filter { $0.withVariant == $0.text }.count
+    #expect(exactWithVariant == heard.count, "\(heard)")
+    #expect(heard.filter { $0.dictionaryOnly == $0.text }.count < exactWithVariant, "\(heard)")
+  }
+
   @Test func aGrammarWithoutAPublicRuleIsAnError() {
     #expect(throws: SpeechEngineError.self) {
       try SpeechRecognizer(

@@ -24,6 +24,7 @@ import Testing
     #expect(committed.commandConfidenceThreshold == defaults.commandConfidenceThreshold)
     #expect(committed.commandRejection == defaults.commandRejection)
     #expect(committed.wakeVerification == defaults.wakeVerification)
+    #expect(committed.pronunciationVariants == defaults.pronunciationVariants)
   }
 
   @Test func missingKeysKeepTheirDefaultsAndNullSwitchesAPartOff() throws {
@@ -42,13 +43,21 @@ import Testing
     #expect(retuned.wakeVerification?.margin == 0)
     #expect(retuned.wakeVerification?.minimumDuration == WakeVerification.heyCabin.minimumDuration)
     #expect(retuned.languageModel == SpeechRecognizer.Configuration().languageModel)
+    #expect(retuned.pronunciationVariants == SpeechRecognizer.Configuration.britishTrapVowel)
+
+    let variants = try Self.settings(#"{"pronunciationVariants": {"AE": "AA", "OW": "AH UW"}}"#)
+    #expect(variants.pronunciationVariants == ["AE": "AA", "OW": "AH UW"])
 
     let off = try Self.settings(
-      #"{"commandRejection": null, "wakeVerification": null, "languageModel": null, "endpointing": null}"#)
+      #"""
+      {"commandRejection": null, "wakeVerification": null, "languageModel": null, "endpointing": null,
+       "pronunciationVariants": null}
+      """#)
     #expect(off.endpointing == nil)
     #expect(off.commandRejection == nil)
     #expect(off.wakeVerification == nil)
     #expect(off.languageModel == nil)
+    #expect(off.pronunciationVariants.isEmpty)
     #expect(off.acousticModel == SpeechRecognizer.Configuration().acousticModel)
   }
 
@@ -62,6 +71,12 @@ import Testing
     (#"{"endpointing": {"threshold": 0}}"#, "endpointing.threshold", "must be above 0 decibels (got 0.0)"),
     (#"{"endpointing": {"trail": -0.1}}"#, "endpointing.trail", "0 or more seconds"),
     (#"{"commandConfidenceThreshold": 1.5}"#, "commandConfidenceThreshold", "must be 0 to 1 (got 1.5)"),
+    (#"{"pronunciationVariants": ["AE", "AA"]}"#, "pronunciationVariants", "expected an object from a phone"),
+    (#"{"pronunciationVariants": {"ae": "AA"}}"#, "pronunciationVariants.ae", "one phone in capitals"),
+    (
+      #"{"pronunciationVariants": {"AE": "AA  AH"}}"#, "pronunciationVariants.AE",
+      "one space apart (got 'AA  AH')"
+    ),
     (#"{"voiceActivityThreshold": true}"#, "voiceActivityThreshold", "expected a number"),
     (#"{"acousticModel": "/nonexistent/en-us"}"#, "acousticModel", "no such directory"),
     (#"{"dictionary": "/usr/share/pocketsphinx/model/en-us"}"#, "dictionary", "no such file"),
