@@ -421,6 +421,7 @@ if !commandsOnly, !defaultsOnly {
 // command, through the default recogniser with its command grammar. The baseline cuts the command
 // from the audio where spotting ends the phrase, as the service did before.
 var wakeCommands = (right: 0, cutRight: 0, total: 0)
+var wakeCommandMisses: [String] = []
 if !commandsOnly {
   let recognizer = try SpeechRecognizer(configuration: .init(commandGrammar: speechGrammar.text))
   for (index, clip) in wakeClips.enumerated() where index % 3 != 0 {
@@ -429,7 +430,14 @@ if !commandsOnly {
     let cut = wake.first.map { Int($0.end * Double(WAVFile.sampleRate)) } ?? 0
     let cutTranscript = try recognizer.recognize(samples: Array(clip[min(cut, clip.count)...]))
     wakeCommands.total += 1
-    wakeCommands.right += try understander.understand(transcript.text).intents.map(\.name) == expected ? 1 : 0
+    if try understander.understand(transcript.text).intents.map(\.name) == expected {
+      wakeCommands.right += 1
+    } else {
+      let phrase = wake.first.map { String(format: "phrase at %.2f-%.2f s", $0.start, $0.end) } ?? "no phrase"
+      wakeCommandMisses.append(
+        "\(expected[0]): 'hey cabin, \(commands[index % commands.count].text)' heard '\(transcript.text)' (\(phrase))"
+      )
+    }
     wakeCommands.cutRight +=
       try understander.understand(cutTranscript.text).intents.map(\.name) == expected ? 1 : 0
   }
@@ -447,6 +455,11 @@ if let tuned = commandScores.first {
   print("")
   print("misrecognised commands with the defaults (\(tuned.misses.count)):")
   for miss in tuned.misses { print("  \(miss)") }
+}
+if !commandsOnly {
+  print("")
+  print("misrecognised commands after the wake phrase (\(wakeCommandMisses.count)):")
+  for miss in wakeCommandMisses { print("  \(miss)") }
 }
 print("")
 if !wakeScores.isEmpty {

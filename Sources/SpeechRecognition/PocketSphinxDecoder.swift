@@ -60,7 +60,7 @@ struct DecodedWord {
   var posterior: Double
 }
 
-/// How well a decoded path fits the audio acoustically (`PocketSphinxDecoder.pathAcoustics()`).
+/// How well a decoded path fits the audio acoustically (`PocketSphinxDecoder.pathAcoustics(from:)`).
 struct PathAcoustics {
   /// One stretch of the path: a word or a silence.
   struct Stretch {
@@ -193,9 +193,11 @@ final class PocketSphinxDecoder {
   }
 
   /// `word`'s dictionary pronunciation with the phones in `variants` replaced, named as an
-  /// alternative pronunciation of it; nil when nothing is replaced or the dictionary already has it.
+  /// alternative pronunciation of it; nil when nothing is replaced or the dictionary already has it
+  /// (from the dictionary file or an earlier grammar).
   private func variant(of word: String, _ variants: [String: String]) -> (name: String, phones: String)? {
-    guard let phones = pronunciation(of: word) else { return nil }
+    let name = "\(word)(variant)"
+    guard pronunciation(of: name) == nil, let phones = pronunciation(of: word) else { return nil }
     let variant = phones.split(separator: " ").map { variants[String($0)] ?? String($0) }.joined(
       separator: " ")
     guard variant != phones else { return nil }
@@ -205,7 +207,7 @@ final class PocketSphinxDecoder {
       if known == variant { return nil }
       alternative += 1
     }
-    return ("\(word)(variant)", variant)
+    return (name, variant)
   }
 
   /// sphinxbase's FSG text for `model`.
@@ -288,10 +290,11 @@ final class PocketSphinxDecoder {
   /// How well the last utterance's best path fits the audio acoustically, nil when there is no
   /// path. pocketsphinx scores each frame against its best senone, so the scores say how far the
   /// path falls below the best the acoustic model could say there, in the units of
-  /// `bestPathScore`; frames the voice-activity detector dropped are not counted.
-  func pathAcoustics() -> PathAcoustics? {
-    let frames = Int(ps_get_n_frames(decoder))
-    let segments = self.segments()
+  /// `bestPathScore`; frames the voice-activity detector dropped are not counted. Only the path
+  /// from `firstFrame` on is measured: the segments that start there or later.
+  func pathAcoustics(from firstFrame: Int = 0) -> PathAcoustics? {
+    let frames = Int(ps_get_n_frames(decoder)) - firstFrame
+    let segments = self.segments().filter { $0.startFrame >= firstFrame }
     guard frames > 0, !segments.isEmpty else { return nil }
     let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
     // Summed as Int: a long utterance's total can leave Int32.

@@ -54,10 +54,11 @@ public struct Transcript: Sendable, Equatable, Codable {
   /// Processing time over audio duration; below 1 is faster than real time.
   public var realTimeFactor: Double { audioDuration > 0 ? processingTime / audioDuration : 0 }
 
-  /// Moves every word's times later by `count` samples: for audio decoded from that far in.
-  mutating func shiftWords(bySamples count: Int) {
+  /// Moves the times of every word from `start` seconds on later by `count` samples: for audio
+  /// decoded from that far in, or with that much cut out at `start`.
+  mutating func shiftWords(bySamples count: Int, from start: Double = 0) {
     let seconds = Double(count) / Double(WAVFile.sampleRate)
-    for index in words.indices {
+    for index in words.indices where words[index].start >= start {
       words[index].start += seconds
       words[index].end += seconds
     }
@@ -299,6 +300,7 @@ public final class SpeechRecognizer {
   private enum SearchName {
     static let wake = "wake"
     static let command = "command"
+    static let commandAfterWake = "command-after-wake"
     static let freeText = "free"
   }
 
@@ -328,32 +330,37 @@ public final class SpeechRecognizer {
     }
     if let grammar = configuration.commandGrammar {
       try Self.addWakePronunciations(decoder, configuration)
-      try decoder.addJSGF(
-        search: SearchName.command, text: Self.allowingWakePhrase(grammar, configuration.wakePhrase),
-        weights: SearchWeights(
-          languageWeight: configuration.grammarLanguageWeight,
-          wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
-          silenceProbability: configuration.grammarSilenceProbability, beam: configuration.grammarBeam,
-          wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam,
-          maxHMMsPerFrame: configuration.grammarMaxHMMsPerFrame),
-        minimized: configuration.minimizesGrammar, variants: configuration.pronunciationVariants)
+      let weights = SearchWeights(
+        languageWeight: configuration.grammarLanguageWeight,
+        wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
+        silenceProbability: configuration.grammarSilenceProbability, beam: configuration.grammarBeam,
+        wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam,
+        maxHMMsPerFrame: configuration.grammarMaxHMMsPerFrame)
+      for (search, required) in [(SearchName.command, false), (SearchName.commandAfterWake, true)] {
+        try decoder.addJSGF(
+          search: search, text: Self.withWakePhrase(grammar, configuration.wakePhrase, required: required),
+          weights: weights, minimized: configuration.minimizesGrammar,
+          variants: configuration.pronunciationVariants)
+      }
     }
   }
 
-  /// The command grammar with the wake phrase allowed before any command
-  /// (`recognizeAfterWakePhrase(samples:mode:)`); `withoutWakePhrase` takes it out of transcripts.
-  static func allowingWakePhrase(_ grammar: String, _ wakePhrase: String) throws -> String {
+  /// The command grammar with the wake phrase before any command: allowed, for utterances where
+  /// spotting may have missed it, or `required`, for the command after a spotted phrase
+  /// (`recognizeAfterWakePhrase(samples:mode:)`). `withoutWakePhrase` takes it out of transcripts.
+  static func withWakePhrase(_ grammar: String, _ wakePhrase: String, required: Bool) throws -> String {
     guard let publicRule = grammar.range(of: "public <"),
       let nameEnd = grammar[publicRule.upperBound...].firstIndex(of: ">")
     else { throw SpeechEngineError(operation: "command grammar", subject: "no public rule") }
     let name = grammar[publicRule.upperBound..<nameEnd]
     var text = grammar
     text.replaceSubrange(publicRule, with: "<")
-    return text + "\npublic <wake_then_\(name)> = [\(wakePhrase)] <\(name)>;\n"
+    let phrase = required ? wakePhrase : "[\(wakePhrase)]"
+    return text + "\npublic <wake_then_\(name)> = \(phrase) <\(name)>;\n"
   }
 
   /// Adds each way `wakePronunciations` says a word of the wake phrase to the dictionary as an
-  /// alternative pronunciation of that word, so the command grammar's optional wake phrase is heard
+  /// alternative pronunciation of that word, so the command grammars' wake phrase is heard
   /// as spotting hears it ("cabin" is only K AE B AH N in the dictionary).
   private static func addWakePronunciations(_ decoder: PocketSphinxDecoder, _ configuration: Configuration)
     throws
@@ -430,13 +437,27 @@ public final class SpeechRecognizer {
 
   /// Recognises one utterance of 16 kHz mono samples.
   public func recognize(samples: [Int16], mode: RecognitionMode = .automatic) throws -> Transcript {
+    try recognize(samples: samples, mode: mode, afterWakePhrase: false)
+  }
+
+  /// Recognises one utterance; `afterWakePhrase` when it starts with a spotted wake phrase, which the
+  /// command grammar then requires.
+  private func recognize(samples: [Int16], mode: RecognitionMode, afterWakePhrase: Bool) throws -> Transcript
+  {
     let clock = ContinuousClock()
     let started = clock.now
     let speech = configuration.endpointing?.speechRange(of: samples) ?? samples.indices
-    var transcript = withoutWakePhrase(
-      try decodeAll(samples[speech], search: mode == .freeText ? .freeText : .command))
+    let decoded = try decodeAll(
+      samples[speech], search: mode == .freeText ? .freeText : .command, afterWakePhrase: afterWakePhrase)
+    var transcript = withoutWakePhrase(decoded)
+    // Where the path said the wake phrase, in seconds from the start of the speech.
+    let phrase =
+      transcript.words.count < decoded.words.count
+      ? decoded.words[0].start...decoded.words[decoded.words.count - transcript.words.count - 1].end : nil
     if transcript.search == .command, !transcript.text.isEmpty {
-      let acoustics = decoder.pathAcoustics()
+      // The wake phrase was checked when it was spotted: the command is judged on its own.
+      let acoustics = decoder.pathAcoustics(
+        from: phrase.map { Int(($0.upperBound * PocketSphinxDecoder.framesPerSecond).rounded()) + 1 } ?? 0)
       if let rejection = configuration.commandRejection, let acoustics, rejection.rejects(acoustics) {
         transcript = Transcript(
           text: "", words: [], confidence: 0, search: .command, audioDuration: 0, processingTime: 0)
@@ -446,7 +467,19 @@ public final class SpeechRecognizer {
       }
     }
     if mode == .automatic, needsFallback(transcript) {
-      transcript = withoutWakePhrase(try decodeAll(samples[speech], search: .freeText))
+      // The language model does not know the wake phrase: it hears the speech with the phrase the
+      // grammar placed cut out, and the sound before the phrase kept for its front end.
+      let rate = Double(WAVFile.sampleRate)
+      let cut = phrase.map {
+        (speech.lowerBound + Int($0.lowerBound * rate))..<min(
+          speech.upperBound, speech.lowerBound + Int($0.upperBound * rate))
+      }
+      let audio = cut.map {
+        samples[speech.lowerBound..<$0.lowerBound] + samples[$0.upperBound..<speech.upperBound]
+      }
+      transcript = withoutWakePhrase(
+        try decodeAll(audio ?? samples[speech], search: .freeText, afterWakePhrase: false))
+      if let cut, let phrase { transcript.shiftWords(bySamples: cut.count, from: phrase.lowerBound) }
     }
     transcript.shiftWords(bySamples: speech.lowerBound)
     return finish(transcript, samples: samples.count, elapsed: clock.now - started)
@@ -485,20 +518,27 @@ public final class SpeechRecognizer {
 
   /// Spots the wake phrase in 16 kHz mono samples and recognises the command after the first hit, or
   /// the whole audio as a command when there is none; word times count from the start of `samples`.
-  /// The command is decoded from 0.3 s before the phrase: the command grammar allows the phrase
-  /// before any command and the transcript leaves it out, so the front end hears the noise before
-  /// the speech and no cut falls inside a word. Cut at the end spotting gives the phrase, "hey cabin,
-  /// open the sunroof" in quiet espeak-ng speech (en-us, en-us+m3, en-gb and en-us+f2 at 130, 150
-  /// and 170 words a minute) was transcribed exactly in 4 of the 12 clips, and in all 12 decoded
-  /// this way; on `cabin-eval-speech --set evaluation` the wake clips that go on with a command gave
-  /// their intent in 1 of 26 cut and in 15 of 26 this way.
+  /// The command is decoded from 0.3 s before the phrase with a second search of the command
+  /// grammar that requires the phrase before any command; the transcript leaves it out, so the
+  /// front end hears the noise before the speech and no cut falls inside a word. The rejection and
+  /// the confidence judge the command alone, and a fallback to the language model hears the audio
+  /// with the phrase cut out where the grammar's path placed it.
+  ///
+  /// Cut at the end spotting gives the phrase, "hey cabin, open the sunroof" in quiet espeak-ng
+  /// speech (en-us, en-us+m3, en-gb and en-us+f2 at 130, 150 and 170 words a minute) was
+  /// transcribed exactly in 4 of the 12 clips, and in all 12 decoded from before the phrase. With
+  /// the phrase only allowed, not required, the grammar's best path often spent it on command words
+  /// ("turn cabin lights", "six hundred"), was rejected, and the language model heard the phrase as
+  /// "the topic": on `cabin-eval-speech --set tuning` the wake clips that go on with a command gave
+  /// their intent in 1 of 20 cut, 8 of 20 with the phrase allowed and 13 of 20 now (3 of the 7
+  /// misses have no phrase spotted). The second search costs about 65 MB and 0.65 s of start-up.
   public func recognizeAfterWakePhrase(samples: [Int16], mode: RecognitionMode = .automatic) throws
     -> (wakeWords: [WakeWordHit], transcript: Transcript)
   {
     let wakeWords = try spotWakeWord(samples: samples)
     guard let first = wakeWords.first else { return ([], try recognize(samples: samples, mode: mode)) }
     let start = min(samples.count, max(0, Int((first.start - 0.3) * Double(WAVFile.sampleRate))))
-    var transcript = try recognize(samples: Array(samples[start...]), mode: mode)
+    var transcript = try recognize(samples: Array(samples[start...]), mode: mode, afterWakePhrase: true)
     transcript.shiftWords(bySamples: start)
     return (wakeWords, transcript)
   }
@@ -554,8 +594,12 @@ public final class SpeechRecognizer {
     }
   }
 
-  private func decodeAll(_ samples: ArraySlice<Int16>, search: SpeechSearch) throws -> Transcript {
-    try decoder.decodeUtterance(samples, search: try searchName(search))
+  private func decodeAll(_ samples: ArraySlice<Int16>, search: SpeechSearch, afterWakePhrase: Bool) throws
+    -> Transcript
+  {
+    let name = try searchName(search)
+    try decoder.decodeUtterance(
+      samples, search: search == .command && afterWakePhrase ? SearchName.commandAfterWake : name)
     return collect(search)
   }
 

@@ -243,6 +243,25 @@ import Testing
     #expect(heard.filter { $0.dictionaryOnly == $0.text }.count < exactWithVariant, "\(heard)")
   }
 
+  /// After a spotted wake phrase, speech outside the command grammar goes to the language model
+  /// with the phrase cut out where the grammar's path placed it (the language model does not know
+  /// "hey cabin", and heard it as "the topic" or "security"); its words keep their times in the
+  /// whole audio. Measured: en-gb "did you remember to bodily old", en-us+m3 "did you remember to
+  /// abide only old".
+  @Test(arguments: ["en-gb", "en-us+m3"])
+  func theLanguageModelHearsWhatFollowsTheWakePhrase(voice: String) async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let url = try await Support.clip(
+      "hey cabin, did you remember to buy the milk", voice: voice, speed: 150, in: directory)
+    let (wake, transcript) = try Support.recognizer().recognizeAfterWakePhrase(
+      samples: WAVFile.samples(contentsOf: url))
+    let hit = try #require(wake.first)
+    #expect(transcript.search == .freeText)
+    #expect(transcript.text.hasPrefix("did you remember to"), "\(transcript.text)")
+    #expect(transcript.words.allSatisfy { $0.start >= hit.end - 0.1 }, "\(transcript.words) \(hit)")
+  }
+
   @Test func aGrammarWithoutAPublicRuleIsAnError() {
     #expect(throws: SpeechEngineError.self) {
       try SpeechRecognizer(
