@@ -348,10 +348,13 @@ struct CommandScore {
   return score
 }
 
-// The defaults before the grammar's words got pronunciation variants (the dictionary's alone), run
-// back to back with them.
+// The defaults before the grammar's words got pronunciation variants and commands were decoded
+// without noise removal (with the rejection floors chosen for noise removal), run back to back with
+// them.
 let previousDefaults = SpeechRecognizer.Configuration(
-  commandGrammar: speechGrammar.text, pronunciationVariants: [:])
+  commandGrammar: speechGrammar.text, commandNoiseRemoval: true,
+  commandRejection: CommandRejection(pathFloor: -5.9e-3, silenceFloor: -5.0e-3, silenceMinimumDuration: 0.2),
+  pronunciationVariants: [:])
 // Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.
 var commandScores: [CommandScore] = []

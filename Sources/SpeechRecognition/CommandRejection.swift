@@ -25,23 +25,21 @@ public struct CommandRejection: Sendable, Equatable {
     self.silenceMinimumDuration = silenceMinimumDuration
   }
 
-  /// -5.9e-3 for the path, -5.0e-3 for silences of 0.2 s or more, chosen on `cabin-eval-speech
-  /// --set tuning` over the stretch `Endpointing.standard` keeps: 80 commands in road noise (65 heard
-  /// right, the others misheard) and 59 sentences of other speech (52 with a command path). The
-  /// right commands' paths scored -5.4e-3 a frame and above, but the lowest right command differs
-  /// from voice to voice by about 0.5e-3: with floors taken from three voices, the fourth lost up to
-  /// 3 of its right commands, and on the evaluation set the first floors lost 7 of its 96. So the
-  /// path floor sits that spread below the tuning set's lowest, where 16 sentences fall. Silences are
-  /// where most of the rest show: a path through a command that was said holds real pauses, which
-  /// scored above -5.0e-3 but in two commands (one read a word as silence), while the silences a
-  /// forced path lays over speech score lower. Together the floors keep 63 of the 65 right commands
-  /// and let 13 of the 52 sentences through; silence floors of -5.2e-3 and -5.6e-3 let 13 and 17
-  /// through. Before the audio was trimmed, paths held more well-fitting noise and the floors were
-  /// -5.2e-3 and -4.5e-3 (63 of 64 right kept, 8 sentences through). Comparing the path with a
-  /// second decode through a loop of single phones separated the sentences no better and cost 0.07
-  /// of real time more.
+  /// -5.8e-3 for the path, -4.45e-3 for silences of 0.2 s or more, chosen on `cabin-eval-speech
+  /// --set tuning` over the stretch `Endpointing.standard` keeps, decoded without noise removal
+  /// (`SpeechRecognizer.Configuration.commandNoiseRemoval`): 80 commands in road noise (70 heard
+  /// right, the others misheard) and 59 sentences of other speech, each with a command path. The
+  /// lowest right command differs from voice to voice by about 0.5e-3: with floors taken from
+  /// three voices, the fourth lost up to 3 of its right commands, and on the evaluation set the
+  /// first floors lost 7 of its 96. So each floor sits that spread below the tuning set's lowest
+  /// right command: its path at -5.29e-3 a frame and its lowest silence at -3.95e-3. A path through
+  /// a command that was said holds real pauses, while the silences a forced path lays over speech
+  /// score lower. The floors keep all 70 right commands and let 10 of the 59 sentences through (the
+  /// floors chosen the same way with noise removal, -5.9e-3 and -5.0e-3, let 14 through). Comparing
+  /// the path with a second decode through a loop of single phones separated the sentences no better
+  /// and cost 0.07 of real time more.
   public static let standard = CommandRejection(
-    pathFloor: -5.9e-3, silenceFloor: -5.0e-3, silenceMinimumDuration: 0.2)
+    pathFloor: -5.8e-3, silenceFloor: -4.45e-3, silenceMinimumDuration: 0.2)
 
   /// Whether `acoustics` is the path of speech outside the grammar.
   func rejects(_ acoustics: PathAcoustics) -> Bool {

@@ -93,13 +93,15 @@ final class PocketSphinxDecoder {
   /// frame, so it is set before each utterance rather than once when the search is made.
   private var maxHMMsPerFrame: [String: Int] = [:]
 
-  /// Loads the models; `voiceActivityThreshold` is the front end's `-vad_threshold`.
-  init(acousticModel: URL, dictionary: URL, voiceActivityThreshold: Double) throws {
+  /// Loads the models; `voiceActivityThreshold` is the front end's `-vad_threshold` and
+  /// `removesNoise` its `-remove_noise`.
+  init(acousticModel: URL, dictionary: URL, voiceActivityThreshold: Double, removesNoise: Bool) throws {
     // "-logfn" sends pocketsphinx's and sphinxbase's log to a file; /dev/null silences it.
     guard let config = cabin_ps_config(acousticModel.path, dictionary.path, "/dev/null") else {
       throw SpeechEngineError(operation: "cmd_ln_init", subject: acousticModel.path)
     }
     cmd_ln_set_float_r(config, "-vad_threshold", voiceActivityThreshold)
+    cmd_ln_set_int_r(config, "-remove_noise", removesNoise ? 1 : 0)
     guard let decoder = ps_init(config) else {
       cmd_ln_free_r(config)
       throw SpeechEngineError(operation: "ps_init", subject: "\(acousticModel.path), \(dictionary.path)")

@@ -92,8 +92,8 @@ public struct WakePronunciation: Sendable, Equatable {
 /// Offline speech recognition over pocketsphinx 0.8: wake-phrase spotting, then commands through
 /// the grammar generated from the intent templates, with the general language model for free text.
 ///
-/// Audio is 16 kHz mono 16-bit PCM. The recogniser owns one pocketsphinx decoder, which is not
-/// thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
+/// Audio is 16 kHz mono 16-bit PCM. The recogniser owns two pocketsphinx decoders (wake spotting, and
+/// commands with free text), which are not thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
 /// blocks while it decodes. On `cabin-eval-speech --set evaluation`, commands in road noise took
 /// 0.117 of the audio's duration in processor time, the language model's fallbacks included, with
 /// each utterance trimmed to its speech (`Endpointing`); decoded whole, 0.141 (0.30 with the grammar
@@ -170,6 +170,17 @@ public final class SpeechRecognizer {
   ///   2.5, 2.75 and 3 gave 62, 63, 63 and 61 intents at 0.103, 0.101, 0.099 and 0.086 of real time
   ///   (loaded machine), but from 2.75 the lead-in noise before a wake phrase was dropped and the
   ///   phrase reported at the start of the audio, where the command would be cut from.
+  /// - `commandNoiseRemoval`: whether command and free-text decoding use pocketsphinx's noise
+  ///   removal (`-remove_noise`; false). It subtracts a running estimate of the noise from each
+  ///   frame, which on espeak-ng speech in road noise took away more than it gave. On
+  ///   `cabin-eval-speech --set tuning`, without it the commands went from 85.0% to 87.5% (word
+  ///   errors 16.9% to 14.6%) at 0.101 of real time instead of 0.114, with 3 fallbacks instead of
+  ///   6, and the wake clips that go on with a command from 13 to 16 of 20, after the
+  ///   `commandRejection` floors were chosen again for it. Wake spotting keeps it, on a decoder of
+  ///   its own: without it spotting found 24 to 26 of the 30 clips but false-alarmed in the 820 s
+  ///   of other speech with every verification margin (2.5e-4 to 4.5e-4) and shortest phrase (0.48
+  ///   to 0.52 s) tried, where with it none. The second decoder costs about 25 MB and 0.5 s of
+  ///   start-up.
   /// - `commandConfidenceThreshold`: in `.automatic` mode, a grammar hypothesis with a lower
   ///   confidence (`CommandConfidence.standard`) falls back to the language model, like one
   ///   `commandRejection` turns away (0 falls back only on an empty hypothesis). 0.2, chosen on
@@ -177,7 +188,9 @@ public final class SpeechRecognizer {
   ///   away 8 of the 13 sentences of other speech and 1 or 2 of 11 misheard commands, and none of
   ///   the 63 right commands, whose lowest estimate lies between 0.3 and 0.4 (0.3 kept 4
   ///   sentences, 0.4 lost 2 right commands, 0.5 lost 3 and kept no sentence). The estimate was
-  ///   fitted on those same paths, so the evaluation set is the fairer measure.
+  ///   fitted on those same paths, so the evaluation set is the fairer measure. Both were measured
+  ///   with noise removal; without it, and with the floors chosen for that, 7 of the 59 sentences
+  ///   became commands against 6, and the estimate still separated the paths (AUC 0.93).
   /// - `commandRejection`: the check that rejects a command path as speech outside the grammar
   ///   (`CommandRejection.standard`; nil takes every path). In `.automatic` mode a rejected utterance
   ///   is decoded again with the language model, in `.command` mode it gives an empty transcript.
@@ -188,8 +201,8 @@ public final class SpeechRecognizer {
   ///   command grammar word whose first dictionary pronunciation has one of them gets one more
   ///   pronunciation with each replaced (`britishTrapVowel`, AE as AA; empty for none). The
   ///   dictionary and acoustic model are American, and British speakers' "a" in "fan" or "back" is
-  ///   nearer AA than AE: on `cabin-eval-speech --set tuning` it added 128 pronunciations to 1,057
-  ///   words and took the commands from 78.8% to 85.0% (word errors 21.5% to 16.9%; misses of
+  ///   nearer AA than AE: on `cabin-eval-speech --set tuning`, decoded then with noise removal, it
+  ///   added 128 pronunciations to 1,057 words and took the commands from 78.8% to 85.0% (word errors 21.5% to 16.9%; misses of
   ///   en-gb+m1 6 to 1 of 20, of the Scottish voice 8 to 6, of en-us+m3 2 to 4) at the same
   ///   processor time. Each tried beside it or instead was no better: AE as AH (80.0%), AA as AO in
   ///   words spelt with "o" (British LOT; no change), EY as EH (Scottish FACE; no change in intents),
@@ -231,6 +244,9 @@ public final class SpeechRecognizer {
     public var minimizesGrammar: Bool
     /// How far above the noise level a frame must be to count as speech.
     public var voiceActivityThreshold: Double
+    /// Whether the front end of command and free-text decoding subtracts its running estimate of
+    /// the noise from each frame (wake spotting always does).
+    public var commandNoiseRemoval: Bool
     /// The second check on each spotted wake phrase, or nil to report every hit of spotting.
     public var wakeVerification: WakeVerification?
     /// Where speech starts and ends in an utterance to recognise, or nil to decode all of it.
@@ -269,7 +285,7 @@ public final class SpeechRecognizer {
       grammarWordInsertionPenalty: Double = 0.01, grammarSilenceProbability: Double = 0.1,
       wakePronunciations: [WakePronunciation] = defaultWakePronunciations, grammarBeam: Double = 1e-60,
       grammarWordBeam: Double = 1e-40, grammarPhoneBeam: Double = 1e-60, grammarMaxHMMsPerFrame: Int = 3_000,
-      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2,
+      minimizesGrammar: Bool = true, voiceActivityThreshold: Double = 2, commandNoiseRemoval: Bool = false,
       wakeVerification: WakeVerification? = .heyCabin, commandRejection: CommandRejection? = .standard,
       endpointing: Endpointing? = .standard, pronunciationVariants: [String: String] = britishTrapVowel
     ) {
@@ -278,6 +294,7 @@ public final class SpeechRecognizer {
       self.commandRejection = commandRejection
       self.wakeVerification = wakeVerification
       self.voiceActivityThreshold = voiceActivityThreshold
+      self.commandNoiseRemoval = commandNoiseRemoval
       self.grammarMaxHMMsPerFrame = grammarMaxHMMsPerFrame
       self.minimizesGrammar = minimizesGrammar
       self.grammarBeam = grammarBeam
@@ -308,7 +325,10 @@ public final class SpeechRecognizer {
 
   /// The configuration in use.
   public let configuration: Configuration
+  /// Decodes commands and free text.
   private let decoder: PocketSphinxDecoder
+  /// Spots and verifies the wake phrase.
+  private let wakeDecoder: PocketSphinxDecoder
   private var languageModelLoaded = false
   private let wakeVerifier: WakeVerifier?
 
@@ -317,14 +337,19 @@ public final class SpeechRecognizer {
   ///   is not in the dictionary.
   public init(configuration: Configuration = Configuration()) throws {
     self.configuration = configuration
+    // Two decoders, as their front ends differ: wake spotting with pocketsphinx's noise removal,
+    // commands and free text as `commandNoiseRemoval` says.
+    wakeDecoder = try PocketSphinxDecoder(
+      acousticModel: configuration.acousticModel, dictionary: configuration.dictionary,
+      voiceActivityThreshold: configuration.voiceActivityThreshold, removesNoise: true)
     decoder = try PocketSphinxDecoder(
       acousticModel: configuration.acousticModel, dictionary: configuration.dictionary,
-      voiceActivityThreshold: configuration.voiceActivityThreshold)
-    try decoder.requirePronunciations(
-      of: configuration.wakeWords, role: "wake word")
-    try Self.addWakeSearch(decoder, configuration)
+      voiceActivityThreshold: configuration.voiceActivityThreshold,
+      removesNoise: configuration.commandNoiseRemoval)
+    try wakeDecoder.requirePronunciations(of: configuration.wakeWords, role: "wake word")
+    try Self.addWakeSearch(wakeDecoder, configuration)
     if let verification = configuration.wakeVerification {
-      wakeVerifier = try WakeVerifier(verification, phrase: configuration.wakePhrase, decoder: decoder)
+      wakeVerifier = try WakeVerifier(verification, phrase: configuration.wakePhrase, decoder: wakeDecoder)
     } else {
       wakeVerifier = nil
     }
@@ -530,8 +555,10 @@ public final class SpeechRecognizer {
   /// the phrase only allowed, not required, the grammar's best path often spent it on command words
   /// ("turn cabin lights", "six hundred"), was rejected, and the language model heard the phrase as
   /// "the topic": on `cabin-eval-speech --set tuning` the wake clips that go on with a command gave
-  /// their intent in 1 of 20 cut, 8 of 20 with the phrase allowed and 13 of 20 now (3 of the 7
-  /// misses have no phrase spotted). The second search costs about 65 MB and 0.65 s of start-up.
+  /// their intent in 1 of 20 cut, 8 of 20 with the phrase allowed and 13 of 20 required (3 of the 7
+  /// misses have no phrase spotted); 16 of 20 since commands are decoded without noise removal
+  /// (`Configuration.commandNoiseRemoval`). The second search costs about 65 MB and 0.65 s of
+  /// start-up.
   public func recognizeAfterWakePhrase(samples: [Int16], mode: RecognitionMode = .automatic) throws
     -> (wakeWords: [WakeWordHit], transcript: Transcript)
   {
@@ -551,11 +578,11 @@ public final class SpeechRecognizer {
   /// hits that pass it are returned. Audio should start with some background sound: a phrase in the
   /// very first frames is missed.
   public func spotWakeWord(samples: [Int16]) throws -> [WakeWordHit] {
-    try decoder.decodeUtterance(samples[...], search: SearchName.wake)
-    guard decoder.hypothesis() != nil else { return [] }
+    try wakeDecoder.decodeUtterance(samples[...], search: SearchName.wake)
+    guard wakeDecoder.hypothesis() != nil else { return [] }
     let seconds = { (frame: Int) in Double(frame) / PocketSphinxDecoder.framesPerSecond }
     var hits: [WakeWordHit] = []
-    for detection in decoder.words().sorted(by: { $0.startFrame < $1.startFrame }) {
+    for detection in wakeDecoder.words().sorted(by: { $0.startFrame < $1.startFrame }) {
       let (start, end) = (seconds(detection.startFrame), seconds(detection.endFrame + 1))
       if let last = hits.last, start < last.end {
         hits[hits.count - 1].end = max(last.end, end)
@@ -565,7 +592,7 @@ public final class SpeechRecognizer {
       }
     }
     guard let wakeVerifier else { return hits }
-    return try hits.filter { try wakeVerifier.accepts($0, in: samples, decoder: decoder) }
+    return try hits.filter { try wakeVerifier.accepts($0, in: samples, decoder: wakeDecoder) }
   }
 
   private func needsFallback(_ transcript: Transcript) -> Bool {

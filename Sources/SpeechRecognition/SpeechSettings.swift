@@ -26,7 +26,7 @@ extension SpeechRecognizer.Configuration {
   ///
   /// Every key is optional and a missing one keeps its default: `acousticModel`, `dictionary` and
   /// `languageModel` (paths; `languageModel` may be null for no free-text fallback),
-  /// `voiceActivityThreshold`, `endpointing` (`threshold`, `lead`, `trail`, each optional; null
+  /// `voiceActivityThreshold`, `commandNoiseRemoval` (true or false), `endpointing` (`threshold`, `lead`, `trail`, each optional; null
   /// decodes whole utterances), `commandRejection` (`pathFloor`, `silenceFloor`,
   /// `silenceMinimumDuration`, each optional; null switches the check off),
   /// `commandConfidenceThreshold` (0 to 1), `pronunciationVariants` (an object from a phone to the
@@ -83,7 +83,8 @@ private struct SettingsFile: Decodable {
     let top = try decoder.container(keyedBy: Key.self)
     try Self.requireOnly(
       [
-        "acousticModel", "dictionary", "languageModel", "voiceActivityThreshold", "endpointing",
+        "acousticModel", "dictionary", "languageModel", "voiceActivityThreshold", "commandNoiseRemoval",
+        "endpointing",
         "commandRejection", "commandConfidenceThreshold", "pronunciationVariants", "wakeVerification",
       ], in: top)
     let defaults = configuration
@@ -98,6 +99,12 @@ private struct SettingsFile: Decodable {
     configuration.voiceActivityThreshold =
       try Self.number("voiceActivityThreshold", in: top, where: { $0 >= 0 }, "must be 0 or more")
       ?? defaults.voiceActivityThreshold
+    if top.contains(Key(stringValue: "commandNoiseRemoval")) {
+      guard let removes = try? top.decode(Bool.self, forKey: Key(stringValue: "commandNoiseRemoval")) else {
+        throw Problem(key: "commandNoiseRemoval", message: "expected true or false")
+      }
+      configuration.commandNoiseRemoval = removes
+    }
 
     if try Self.isNull("endpointing", in: top) {
       configuration.endpointing = nil

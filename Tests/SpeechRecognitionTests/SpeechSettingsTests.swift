@@ -20,6 +20,7 @@ import Testing
     #expect(committed.dictionary == defaults.dictionary)
     #expect(committed.languageModel == defaults.languageModel)
     #expect(committed.voiceActivityThreshold == defaults.voiceActivityThreshold)
+    #expect(committed.commandNoiseRemoval == defaults.commandNoiseRemoval)
     #expect(committed.endpointing == defaults.endpointing)
     #expect(committed.commandConfidenceThreshold == defaults.commandConfidenceThreshold)
     #expect(committed.commandRejection == defaults.commandRejection)
@@ -45,8 +46,11 @@ import Testing
     #expect(retuned.languageModel == SpeechRecognizer.Configuration().languageModel)
     #expect(retuned.pronunciationVariants == SpeechRecognizer.Configuration.britishTrapVowel)
 
-    let variants = try Self.settings(#"{"pronunciationVariants": {"AE": "AA", "OW": "AH UW"}}"#)
+    let variants = try Self.settings(
+      #"{"pronunciationVariants": {"AE": "AA", "OW": "AH UW"}, "commandNoiseRemoval": true}"#)
     #expect(variants.pronunciationVariants == ["AE": "AA", "OW": "AH UW"])
+    #expect(variants.commandNoiseRemoval)
+    #expect(!retuned.commandNoiseRemoval)
 
     let off = try Self.settings(
       #"""
@@ -77,6 +81,7 @@ import Testing
       #"{"pronunciationVariants": {"AE": "AA  AH"}}"#, "pronunciationVariants.AE",
       "one space apart (got 'AA  AH')"
     ),
+    (#"{"commandNoiseRemoval": "yes"}"#, "commandNoiseRemoval", "expected true or false"),
     (#"{"voiceActivityThreshold": true}"#, "voiceActivityThreshold", "expected a number"),
     (#"{"acousticModel": "/nonexistent/en-us"}"#, "acousticModel", "no such directory"),
     (#"{"dictionary": "/usr/share/pocketsphinx/model/en-us"}"#, "dictionary", "no such file"),
