@@ -92,12 +92,12 @@ public struct WakePronunciation: Sendable, Equatable {
 /// Offline speech recognition over pocketsphinx 0.8: wake-phrase spotting, then commands through
 /// the grammar generated from the intent templates, with the general language model for free text.
 ///
-/// Audio is 16 kHz mono 16-bit PCM. The recogniser owns two pocketsphinx decoders (wake spotting, and
-/// commands with free text), which are not thread-safe: the type is deliberately not `Sendable`, so one thread or actor owns it. Every method
-/// blocks while it decodes. On `cabin-eval-speech --set evaluation`, commands in road noise took
-/// 0.121 of the audio's duration in processor time, the language model's fallbacks (15 of 120)
-/// included, with each utterance trimmed to its speech (`Endpointing`); before that, decoded whole,
-/// 0.141 (0.30 with the grammar
+/// Audio is 16 kHz mono 16-bit PCM. The recogniser owns two pocketsphinx decoders (wake spotting,
+/// and commands with free text), which are not thread-safe: the type is deliberately not
+/// `Sendable`, so one thread or actor owns it. Every method blocks while it decodes. On
+/// `cabin-eval-speech --set evaluation`, commands in road noise took 0.121 of the audio's duration
+/// in processor time, the language model's fallbacks (15 of 120) included, with each utterance
+/// trimmed to its speech (`Endpointing`); before that, decoded whole, 0.141 (0.30 with the grammar
 /// as sphinxbase expands it and no `-maxhmmpf` cap). Wake spotting takes 0.03 alone and 0.05 with
 /// each hit verified.
 public final class SpeechRecognizer {
@@ -203,11 +203,12 @@ public final class SpeechRecognizer {
   ///   pronunciation with each replaced (`britishTrapVowel`, AE as AA; empty for none). The
   ///   dictionary and acoustic model are American, and British speakers' "a" in "fan" or "back" is
   ///   nearer AA than AE: on `cabin-eval-speech --set tuning`, decoded then with noise removal, it
-  ///   added 128 pronunciations to 1,057 words and took the commands from 78.8% to 85.0% (word errors 21.5% to 16.9%; misses of
-  ///   en-gb+m1 6 to 1 of 20, of the Scottish voice 8 to 6, of en-us+m3 2 to 4) at the same
-  ///   processor time. Each tried beside it or instead was no better: AE as AH (80.0%), AA as AO in
-  ///   words spelt with "o" (British LOT; no change), EY as EH (Scottish FACE; no change in intents),
-  ///   OW as AO (83.8%) and, without AE as AA, OW as AH UW (British GOAT; 77.5%).
+  ///   added 128 pronunciations to 1,057 words and took the commands from 78.8% to 85.0% (word
+  ///   errors 21.5% to 16.9%; misses of en-gb+m1 6 to 1 of 20, of the Scottish voice 8 to 6, of
+  ///   en-us+m3 2 to 4) at the same processor time. Each tried beside it or instead was no better:
+  ///   AE as AH (80.0%), AA as AO in words spelt with "o" (British LOT; no change), EY as EH
+  ///   (Scottish FACE; no change in intents), OW as AO (83.8%) and, without AE as AA, OW as AH UW
+  ///   (British GOAT; 77.5%).
   public struct Configuration: Sendable, Equatable {
     /// The acoustic model directory.
     public var acousticModel: URL

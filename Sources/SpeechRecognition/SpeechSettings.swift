@@ -26,15 +26,14 @@ extension SpeechRecognizer.Configuration {
   ///
   /// Every key is optional and a missing one keeps its default: `acousticModel`, `dictionary` and
   /// `languageModel` (paths; `languageModel` may be null for no free-text fallback),
-  /// `voiceActivityThreshold`, `commandNoiseRemoval` (true or false), `endpointing` (`threshold`, `lead`, `trail`, each optional; null
-  /// decodes whole utterances), `commandRejection` (`pathFloor`, `silenceFloor`,
-  /// `silenceMinimumDuration`, each optional; null switches the check off),
-  /// `commandConfidenceThreshold` (0 to 1), `pronunciationVariants` (an object from a phone to the
-  /// phones it may also sound like, such as `{"AE": "AA"}`; null or `{}` for none) and
+  /// `voiceActivityThreshold`, `commandNoiseRemoval` (true or false), `endpointing` (`threshold`,
+  /// `lead`, `trail`, each optional; null decodes whole utterances), `commandRejection`
+  /// (`pathFloor`, `silenceFloor`, `silenceMinimumDuration`, each optional; null switches the check
+  /// off), `commandConfidenceThreshold` (0 to 1), `pronunciationVariants` (an object from a phone
+  /// to the phones it may also sound like, such as `{"AE": "AA"}`; null or `{}` for none) and
   /// `wakeVerification` (`margin`, `minimumDuration`; null reports every hit of spotting). An
-  /// unknown key, a value of
-  /// the wrong type or out of range, or a model path that does not exist is an error naming the
-  /// key.
+  /// unknown key, a value of the wrong type or out of range, or a model path that does not exist is
+  /// an error naming the key.
   /// - Throws: `SpeechSettingsError`.
   public init(contentsOf url: URL) throws(SpeechSettingsError) {
     let data: Data
