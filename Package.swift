@@ -121,7 +121,10 @@ let package = Package(
     ),
     .executableTarget(
       name: "cabin-bench-encoder",
-      dependencies: ["CabinInference", "CabinTestKit"],
+      dependencies: [
+        "CabinInference", "CabinTestKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Benchmarks/EncoderBenchmark",
       exclude: ["numpy_reference.py"],
       swiftSettings: strict
@@ -176,6 +179,7 @@ let package = Package(
       name: "cabin-bench-vehicle",
       dependencies: [
         "VehicleBus", "CabinDBus", "CabinTestKit", "VehicleSignals",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
       path: "Benchmarks/VehicleBenchmark",
@@ -247,14 +251,20 @@ let package = Package(
     ),
     .executableTarget(
       name: "cabin-eval-speech",
-      dependencies: ["SpeechRecognition", "IntentUnderstanding", "CabinTestKit"],
+      dependencies: [
+        "SpeechRecognition", "IntentUnderstanding", "CabinTestKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Benchmarks/SpeechBenchmark",
       exclude: ["Speech"],
       swiftSettings: strict
     ),
     .executableTarget(
       name: "cabin-bench-intents",
-      dependencies: ["IntentUnderstanding", "CabinInference"],
+      dependencies: [
+        "IntentUnderstanding", "CabinInference",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       path: "Benchmarks/IntentBenchmark",
       swiftSettings: strict
     ),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CabinInference
 import CabinTestKit
 import Foundation
@@ -9,40 +10,49 @@ struct BenchmarkError: Error, CustomStringConvertible {
 }
 
 /// Command-line options.
-struct BenchmarkOptions {
+struct BenchmarkOptions: ParsableArguments {
   static let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-  var modelDirectory =
-    ProcessInfo.processInfo.environment["CABIN_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
-    ?? packageRoot.appendingPathComponent("models/all-MiniLM-L6-v2")
+  @Option(
+    name: .customLong("model"),
+    help: ArgumentHelp(
+      "The sentence encoder's directory (default: $CABIN_MODEL_DIR, or models/all-MiniLM-L6-v2 under the package root).",
+      valueName: "dir"))
+  var modelPath: String?
+
+  @Option(help: "Timed single-utterance runs of each implementation and precision.")
   var iterations = 300
-  var batchRepeats = 16
+
+  @Option(help: "The Python interpreter that runs numpy_reference.py (it needs NumPy).")
   var python = "python3"
-  var referenceScript = packageRoot.appendingPathComponent("Benchmarks/EncoderBenchmark/numpy_reference.py")
+
+  /// The internal mode: measure this precision alone and print JSON (one child process each).
+  @Option(help: .hidden, transform: BenchmarkOptions.precision)
   var child: EncoderPrecision?
 
-  init(arguments: [String]) throws {
-    var rest = arguments[...]
-    while let flag = rest.popFirst() {
-      guard let value = rest.popFirst() else { throw BenchmarkError("\(flag) needs a value") }
-      switch flag {
-      case "--model": modelDirectory = URL(fileURLWithPath: value)
-      case "--python": python = value
-      case "--child":
-        guard let precision = EncoderPrecision(rawValue: value) else {
-          throw BenchmarkError("--child wants one of \(EncoderPrecision.allCases.map(\.rawValue))")
-        }
-        child = precision
-      case "--iterations":
-        guard let count = Int(value), count > 0 else {
-          throw BenchmarkError("--iterations wants a positive integer")
-        }
-        iterations = count
-      default:
-        throw BenchmarkError("unknown option \(flag); known: --model DIR, --iterations N, --python PATH")
-      }
+  /// `--model`, else `$CABIN_MODEL_DIR`, else models/all-MiniLM-L6-v2 under the package root.
+  var modelDirectory: URL {
+    modelPath.map { URL(fileURLWithPath: $0) }
+      ?? ProcessInfo.processInfo.environment["CABIN_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
+      ?? Self.packageRoot.appendingPathComponent("models/all-MiniLM-L6-v2")
+  }
+  /// Rounds of `BenchmarkSentences.batch` in the throughput run.
+  var batchRepeats: Int { 16 }
+  /// The NumPy reference implementation.
+  var referenceScript: URL {
+    Self.packageRoot.appendingPathComponent("Benchmarks/EncoderBenchmark/numpy_reference.py")
+  }
+
+  func validate() throws {
+    guard iterations > 0 else { throw ValidationError("--iterations wants a positive integer") }
+  }
+
+  private static func precision(_ value: String) throws -> EncoderPrecision {
+    guard let precision = EncoderPrecision(rawValue: value) else {
+      throw ValidationError("--child wants one of \(EncoderPrecision.allCases.map(\.rawValue))")
     }
+    return precision
   }
 }
 

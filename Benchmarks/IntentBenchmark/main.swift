@@ -1,3 +1,4 @@
+import ArgumentParser
 import CabinInference
 import Foundation
 import IntentUnderstanding
@@ -12,15 +13,23 @@ import IntentUnderstanding
 //   grammar (the fixed cost of normalising, segmenting and building a result);
 // - the encoder path over indirect requests the grammar leaves to stage 2, against the sentence
 //   encoder alone on the same sentences (when the model is installed).
-// Usage: cabin-bench-intents [INTENTS_DIR [MODEL_DIR]]  (defaults: Config/intents, models/all-MiniLM-L6-v2)
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-guard arguments.count <= 2, !arguments.contains(where: { $0.hasPrefix("-") }) else {
-  FileHandle.standardError.write(Data("usage: cabin-bench-intents [INTENTS_DIR [MODEL_DIR]]\n".utf8))
-  exit(2)
+/// The command line; the rest of this file is the benchmark.
+struct CabinBenchIntents: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cabin-bench-intents",
+    abstract: "Latency of intent understanding, grammar and encoder paths, each against a baseline.")
+
+  @Argument(help: "The directory of the intent grammars.")
+  var intentsDir = "Config/intents"
+
+  @Argument(help: "The sentence encoder's directory; without a model in it the encoder path is skipped.")
+  var modelDir = "models/all-MiniLM-L6-v2"
 }
-let directory = URL(fileURLWithPath: arguments.first ?? "Config/intents")
-let modelDirectory = URL(fileURLWithPath: arguments.dropFirst().first ?? "models/all-MiniLM-L6-v2")
+
+let options = CabinBenchIntents.parseOrExit()
+let directory = URL(fileURLWithPath: options.intentsDir)
+let modelDirectory = URL(fileURLWithPath: options.modelDir)
 let grammar: Grammar
 do {
   grammar = try Grammar(directory: directory)

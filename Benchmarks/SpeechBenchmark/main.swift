@@ -9,12 +9,7 @@
 //
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
-// Usage: cabin-eval-speech [--set evaluation|tuning] [--wake-only | --commands-only] [--defaults-only]
-//   [--keep-audio DIR] [PACKAGE_ROOT]
-// --wake-only scores only the wake phrase, --commands-only only the commands and sentences, on the
-// same clips as a full run; --defaults-only leaves out the previous defaults and the baselines, for
-// quick runs while tuning. A clip already kept in DIR by an earlier run (same line in its
-// manifest.tsv) is read back instead of synthesised again.
+import ArgumentParser
 import CabinTestKit
 import Foundation
 import IntentUnderstanding
@@ -44,24 +39,60 @@ let tuningSet = SpeechSet(
   signalToNoise: [7, 12, 18], noiseSeeds: 500..<1_000, sentenceSeed: 7, commandCount: 80, wakeCount: 30,
   otherSpeechFile: "other-speech-tuning.txt", minimumOtherSeconds: 800, otherSentenceParagraphs: 16)
 
-var arguments = Array(CommandLine.arguments.dropFirst())
-@MainActor func option(_ name: String) -> String? {
-  guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
-  defer { arguments.removeSubrange(index...index + 1) }
-  return arguments[index + 1]
+/// The command line; the rest of this file is the evaluation it asks for.
+struct CabinEvalSpeech: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cabin-eval-speech",
+    abstract:
+      "Evaluate speech recognition on synthetic speech in road noise: commands, wake phrase, speed, memory.")
+
+  /// The clip set to evaluate on.
+  enum SetName: String, CaseIterable, ExpressibleByArgument {
+    case evaluation
+    case tuning
+  }
+
+  @Option(
+    help: "The clip set: evaluation (reported; never tuned on) or tuning (the defaults were chosen on it).")
+  var set = SetName.evaluation
+
+  @Flag(help: "Score only the wake phrase, on the same clips as a full run.")
+  var wakeOnly = false
+
+  @Flag(help: "Score only the commands and sentences of other speech, on the same clips as a full run.")
+  var commandsOnly = false
+
+  @Flag(help: "Leave out the previous defaults and the baselines, for quick runs while tuning.")
+  var defaultsOnly = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Keep the clips, manifest.tsv and command.jsgf here; a clip already kept by an earlier run (same line in manifest.tsv) is read back instead of synthesised again.",
+      valueName: "dir"))
+  var keepAudio: String?
+
+  @Argument(help: "The package root (default: the checkout this was built from).")
+  var packageRoot: String?
+
+  func validate() throws {
+    if wakeOnly && commandsOnly {
+      throw ValidationError("--wake-only and --commands-only exclude each other: give at most one")
+    }
+  }
 }
-let setName = option("--set") ?? "evaluation"
-let wakeOnly = arguments.contains("--wake-only")
-let commandsOnly = arguments.contains("--commands-only")
-let defaultsOnly = arguments.contains("--defaults-only")
-arguments.removeAll { ["--wake-only", "--commands-only", "--defaults-only"].contains($0) }
-let keepAudio = option("--keep-audio").map { URL(fileURLWithPath: $0) }
-guard let set = [evaluationSet, tuningSet].first(where: { $0.name == setName }) else {
-  FileHandle.standardError.write(Data("cabin-eval-speech: --set must be evaluation or tuning\n".utf8))
-  exit(2)
-}
+
+let options = CabinEvalSpeech.parseOrExit()
+let wakeOnly = options.wakeOnly
+let commandsOnly = options.commandsOnly
+let defaultsOnly = options.defaultsOnly
+let keepAudio = options.keepAudio.map { URL(fileURLWithPath: $0) }
+let set =
+  switch options.set {
+  case .evaluation: evaluationSet
+  case .tuning: tuningSet
+  }
 let root =
-  arguments.first.map { URL(fileURLWithPath: $0) }
+  options.packageRoot.map { URL(fileURLWithPath: $0) }
   ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
   .deletingLastPathComponent()
 let contacts = [

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CabinDBus
 import CabinTestKit
 import Foundation
@@ -7,6 +8,16 @@ import VehicleSignals
 
 // Updates per second and change-to-receipt latency of batched SignalsChanged through dbus-daemon,
 // against a plain CabinDBus emitter sending the same batches (no store, throttle or mapping).
+
+/// The command line (no options); the rest of this file is the benchmark.
+struct CabinBenchVehicle: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cabin-bench-vehicle",
+    abstract:
+      "Batched SignalsChanged through dbus-daemon: updates/s and latency, against a plain CabinDBus emitter.")
+}
+
+_ = CabinBenchVehicle.parseOrExit()
 
 let clock = ContinuousClock()
 let origin = clock.now

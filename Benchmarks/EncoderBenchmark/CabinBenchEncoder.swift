@@ -1,25 +1,29 @@
 // cabin-bench-encoder: latency, throughput and peak memory of the Swift sentence encoder in each
 // weight precision against the NumPy reference (numpy_reference.py, run as a subprocess in the same
 // run on the same ids). Each precision runs in its own child process so VmHWM is its own.
-//
-// Usage: cabin-bench-encoder [--model DIR] [--iterations N] [--python PYTHON]
-// Defaults: $CABIN_MODEL_DIR or models/all-MiniLM-L6-v2 under the package root, 300, python3.
-// (`--child PRECISION` is the internal mode that measures one precision and prints JSON.)
+import ArgumentParser
 import CabinInference
 import CabinTestKit
 import Foundation
 
-do {
-  let options = try BenchmarkOptions(arguments: Array(CommandLine.arguments.dropFirst()))
-  if let precision = options.child {
-    let measurement = try SwiftMeasurement.measure(options: options, precision: precision)
-    FileHandle.standardOutput.write(try JSONEncoder().encode(measurement))
-  } else {
-    try await runBenchmark(options: options)
+/// The benchmark, or with `--child` the measurement of one precision in its own process.
+@main
+struct CabinBenchEncoder: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cabin-bench-encoder",
+    abstract:
+      "Latency, throughput and peak memory of the Swift sentence encoder in each precision against NumPy.")
+
+  @OptionGroup var options: BenchmarkOptions
+
+  func run() async throws {
+    if let precision = options.child {
+      let measurement = try SwiftMeasurement.measure(options: options, precision: precision)
+      FileHandle.standardOutput.write(try JSONEncoder().encode(measurement))
+    } else {
+      try await runBenchmark(options: options)
+    }
   }
-} catch {
-  FileHandle.standardError.write(Data("cabin-bench-encoder: error: \(error)\n".utf8))
-  exit(1)
 }
 
 func runBenchmark(options: BenchmarkOptions) async throws {
