@@ -142,10 +142,11 @@ final class PocketSphinxDecoder {
     try check(ps_add_word(decoder, word, phones, updatingSearch ? 1 : 0), "ps_add_word", "\(word) \(phones)")
   }
 
-  /// Adds a grammar search with its own weights: the JSGF `text` as sphinxbase expands it, then, if
-  /// `minimized`, as its minimized `WordGraph`. Each word of the grammar whose dictionary
-  /// pronunciation has a phone in `variants` first gets one more pronunciation, with every such
-  /// phone replaced by its phones there (`SpeechRecognizer.Configuration.pronunciationVariants`).
+  /// Adds a grammar search with its own weights, or replaces the search of that name: the JSGF
+  /// `text` as sphinxbase expands it, then, if `minimized`, as its minimized `WordGraph`. Each word
+  /// of the grammar whose dictionary pronunciation has a phone in `variants` first gets one more
+  /// pronunciation, with every such phone replaced by its phones there
+  /// (`SpeechRecognizer.Configuration.pronunciationVariants`). The new search becomes the active one.
   func addJSGF(
     search: String, text: String, weights: SearchWeights, minimized: Bool, variants: [String: String] = [:]
   ) throws {
@@ -175,7 +176,7 @@ final class PocketSphinxDecoder {
       }
     }
     guard minimized else {
-      try check(ps_set_fsg(decoder, search, expanded), "ps_set_fsg", search)
+      try setFSG(expanded, search: search)
       return
     }
     let graph = try WordGraph(fsg: Self.text(of: expanded)).minimized()
@@ -191,7 +192,15 @@ final class PocketSphinxDecoder {
     }
     // "The decoder retains ownership of the pointer fsg, so you should free it when no longer used."
     defer { fsg_model_free(minimizedModel) }
-    try check(ps_set_fsg(decoder, search, minimizedModel), "ps_set_fsg", search)
+    try setFSG(minimizedModel, search: search)
+  }
+
+  /// Adds or replaces the grammar search `search` and makes it the active one.
+  private func setFSG(_ model: UnsafeMutablePointer<fsg_model_t>, search: String) throws {
+    try check(ps_set_fsg(decoder, search, model), "ps_set_fsg", search)
+    // Replacing a search frees the old one, but the decoder keeps pointing at it if it was active,
+    // and adding a word rebuilds the active search: point it at the new one at once.
+    try check(ps_set_search(decoder, search), "ps_set_search", search)
   }
 
   /// `word`'s dictionary pronunciation with the phones in `variants` replaced, named as an

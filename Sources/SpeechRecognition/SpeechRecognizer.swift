@@ -325,13 +325,15 @@ public final class SpeechRecognizer {
 
   private static let chunkSamples = 1_600
 
-  /// The configuration in use.
-  public let configuration: Configuration
+  /// The configuration in use; `setCommandGrammar(_:)` changes its `commandGrammar`.
+  public private(set) var configuration: Configuration
   /// Decodes commands and free text.
   private let decoder: PocketSphinxDecoder
   /// Spots and verifies the wake phrase.
   private let wakeDecoder: PocketSphinxDecoder
   private var languageModelLoaded = false
+  /// Whether `wakePronunciations` are in the command decoder's dictionary.
+  private var commandWakePronunciationsAdded = false
   private let wakeVerifier: WakeVerifier?
 
   /// Loads the acoustic model and dictionary and compiles the wake phrase and command grammar.
@@ -355,20 +357,44 @@ public final class SpeechRecognizer {
     } else {
       wakeVerifier = nil
     }
-    if let grammar = configuration.commandGrammar {
+    if let grammar = configuration.commandGrammar { try addCommandSearches(grammar) }
+  }
+
+  /// Replaces the command grammar (JSGF text, as `Configuration.commandGrammar`), for a new contact
+  /// list: only the command searches are built again, in place, so the models, the wake phrase and
+  /// the language model stay loaded, and the searches they replace are freed. On an error the
+  /// previous grammar is built again and the recogniser goes on with it.
+  /// - Throws: `SpeechEngineError` when pocketsphinx rejects the grammar.
+  public func setCommandGrammar(_ grammar: String) throws {
+    do {
+      try addCommandSearches(grammar)
+    } catch {
+      if let previous = configuration.commandGrammar { try? addCommandSearches(previous) }
+      throw error
+    }
+    configuration.commandGrammar = grammar
+  }
+
+  /// Adds the two searches of the command grammar (the wake phrase allowed before a command, and
+  /// required), replacing those of an earlier grammar.
+  private func addCommandSearches(_ grammar: String) throws {
+    let texts = try [false, true].map {
+      try Self.withWakePhrase(grammar, configuration.wakePhrase, required: $0)
+    }
+    if !commandWakePronunciationsAdded {
       try Self.addWakePronunciations(decoder, configuration)
-      let weights = SearchWeights(
-        languageWeight: configuration.grammarLanguageWeight,
-        wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
-        silenceProbability: configuration.grammarSilenceProbability, beam: configuration.grammarBeam,
-        wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam,
-        maxHMMsPerFrame: configuration.grammarMaxHMMsPerFrame)
-      for (search, required) in [(SearchName.command, false), (SearchName.commandAfterWake, true)] {
-        try decoder.addJSGF(
-          search: search, text: Self.withWakePhrase(grammar, configuration.wakePhrase, required: required),
-          weights: weights, minimized: configuration.minimizesGrammar,
-          variants: configuration.pronunciationVariants)
-      }
+      commandWakePronunciationsAdded = true
+    }
+    let weights = SearchWeights(
+      languageWeight: configuration.grammarLanguageWeight,
+      wordInsertionPenalty: configuration.grammarWordInsertionPenalty,
+      silenceProbability: configuration.grammarSilenceProbability, beam: configuration.grammarBeam,
+      wordBeam: configuration.grammarWordBeam, phoneBeam: configuration.grammarPhoneBeam,
+      maxHMMsPerFrame: configuration.grammarMaxHMMsPerFrame)
+    for (search, text) in zip([SearchName.command, SearchName.commandAfterWake], texts) {
+      try decoder.addJSGF(
+        search: search, text: text, weights: weights, minimized: configuration.minimizesGrammar,
+        variants: configuration.pronunciationVariants)
     }
   }
 

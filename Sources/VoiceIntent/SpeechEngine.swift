@@ -56,18 +56,15 @@ public final class SpeechEngine: Sendable {
     self.configuration = configuration
     grammar = try Grammar(directory: configuration.intentsDirectory)
     vocabulary = try SpeechRecognizer.vocabulary(ofDictionary: configuration.recognizer.dictionary)
-    recognizer = Mutex(
-      try Self.makeRecognizer(
-        configuration.recognizer, grammar: grammar, vocabulary: vocabulary, contacts: contacts))
+    var settings = configuration.recognizer
+    settings.commandGrammar = JSGFGenerator.generate(grammar, contacts: contacts, vocabulary: vocabulary).text
+    recognizer = Mutex(try SpeechRecognizer(configuration: settings))
   }
 
-  /// Recompiles the command grammar for a new contact list.
+  /// Recompiles the command grammar for a new contact list; the models stay loaded.
   public func setContacts(_ contacts: [Contact]) async throws {
-    let (settings, grammar, vocabulary) = (configuration.recognizer, grammar, vocabulary)
-    try await run { recognizer in
-      recognizer = try Self.makeRecognizer(
-        settings, grammar: grammar, vocabulary: vocabulary, contacts: contacts)
-    }
+    let text = JSGFGenerator.generate(grammar, contacts: contacts, vocabulary: vocabulary).text
+    try await run { try $0.setCommandGrammar(text) }
   }
 
   /// Spots the wake phrase in `samples`, then recognises the command after it
@@ -80,20 +77,12 @@ public final class SpeechEngine: Sendable {
   }
 
   private func run<T: Sendable>(
-    _ body: @escaping @Sendable (inout SpeechRecognizer) throws -> T
+    _ body: @escaping @Sendable (SpeechRecognizer) throws -> T
   ) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
       queue.async {
-        continuation.resume(with: Result { try self.recognizer.withLock { try body(&$0) } })
+        continuation.resume(with: Result { try self.recognizer.withLock { try body($0) } })
       }
     }
-  }
-
-  private static func makeRecognizer(
-    _ settings: SpeechRecognizer.Configuration, grammar: Grammar, vocabulary: Set<String>, contacts: [Contact]
-  ) throws -> SpeechRecognizer {
-    var settings = settings
-    settings.commandGrammar = JSGFGenerator.generate(grammar, contacts: contacts, vocabulary: vocabulary).text
-    return try SpeechRecognizer(configuration: settings)
   }
 }

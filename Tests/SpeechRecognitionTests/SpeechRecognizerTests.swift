@@ -243,6 +243,49 @@ import Testing
     #expect(heard.filter { $0.dictionaryOnly == $0.text }.count < exactWithVariant, "\(heard)")
   }
 
+  /// A new contact list replaces only the command searches: a name the grammar did not have is heard
+  /// after `setCommandGrammar(_:)`, alone and after the wake phrase, as a recogniser built with that
+  /// grammar hears it; a grammar pocketsphinx refuses (a word missing from the dictionary) leaves the
+  /// one before it in use.
+  @Test func aNewCommandGrammarReplacesTheOldOneInPlace() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let call = try WAVFile.samples(
+      contentsOf: await Support.clip("call jonas weber", voice: "en-us", speed: 150, in: directory))
+    let afterWake = try WAVFile.samples(
+      contentsOf: await Support.clip("hey cabin, call jonas weber", voice: "en-us", speed: 150, in: directory)
+    )
+    #expect(try !recognizer.recognize(samples: call, mode: .command).text.contains("jonas"))
+
+    var configuration = try Support.recognizerConfiguration()
+    let vocabulary = try SpeechRecognizer.vocabulary(ofDictionary: configuration.dictionary)
+    configuration.commandGrammar =
+      JSGFGenerator.generate(
+        try Support.grammar(), contacts: Support.contacts + [Contact(name: "Jonas Weber")],
+        vocabulary: vocabulary
+      ).text
+    let withJonas = try #require(configuration.commandGrammar)
+    try recognizer.setCommandGrammar(withJonas)
+    #expect(recognizer.configuration.commandGrammar == withJonas)
+    let heard = try recognizer.recognize(samples: call, mode: .command).text
+    let (wake, transcript) = try recognizer.recognizeAfterWakePhrase(samples: afterWake, mode: .command)
+    // espeak-ng's "call" is heard as "dial" (also a way to call) by both recognisers.
+    #expect(heard.hasSuffix("jonas weber"), "\(heard)")
+    #expect(wake.count == 1)
+    #expect(transcript.text.hasSuffix("jonas weber"), "\(transcript.text)")
+    let fresh = try SpeechRecognizer(configuration: configuration)
+    #expect(try fresh.recognize(samples: call, mode: .command).text == heard)
+    #expect(
+      try fresh.recognizeAfterWakePhrase(samples: afterWake, mode: .command).transcript.text
+        == transcript.text)
+
+    let unknownWord = "#JSGF V1.0;\ngrammar broken;\npublic <command> = call zxqwv;\n"
+    #expect(throws: SpeechEngineError.self) { try recognizer.setCommandGrammar(unknownWord) }
+    #expect(recognizer.configuration.commandGrammar == withJonas)
+    #expect(try recognizer.recognize(samples: call, mode: .command).text == heard)
+  }
+
   /// After a spotted wake phrase, speech outside the command grammar goes to the language model
   /// with the phrase cut out where the grammar's path placed it (the language model does not know
   /// "hey cabin", and heard it as "the topic" or "security"); its words keep their times in the

@@ -291,6 +291,25 @@ struct SpeechServiceTests {
     #expect(missing.error.contains("cannot open"), "\(missing.error)")
   }
 
+  /// `SetContacts` reaches the speech grammar as well as the text understanding: a name that was not
+  /// a contact is heard and called once it is one.
+  @Test func setContactsTeachesTheSpeechGrammarNewNames() async throws {
+    let directory = try SpeechFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let service = try await SpeechService(
+      speech: SpeechEngine(configuration: .init(intentsDirectory: SpeechFixtures.intentsDirectory)))
+    let clip = try await SpeechFixtures.clip("call jonas weber", voice: "en-us", in: directory)
+    let before = try await service.recognizeFile(clip)
+    #expect(!before.transcript.contains("jonas"), "heard '\(before.transcript)'")
+    let contacts = DBusValue.array(
+      .structure([.string, .array(.string)]),
+      [.structure([.string("Jonas Weber"), .array(.string, [.string("jonas")])])])
+    _ = try await service.proxy.call("SetContacts", [contacts])
+    let after = try await service.recognizeFile(clip)
+    #expect(after.transcript.hasSuffix("jonas weber"), "heard '\(after.transcript)'")
+    #expect(after.intents == ["phone.call"], "heard '\(after.transcript)'")
+  }
+
   @Test func withoutSpeechRecognitionTheCallsAnswerSpeechUnavailable() async throws {
     let bus = try PrivateBus()
     let server = try bus.connect()
