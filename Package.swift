@@ -249,10 +249,11 @@ let package = Package(
       dependencies: ["SpeechRecognition", "IntentUnderstanding", "CabinTestKit"],
       swiftSettings: strict
     ),
+    .systemLibrary(name: "CMalloc", path: "Benchmarks/CMalloc"),
     .executableTarget(
       name: "cabin-eval-speech",
       dependencies: [
-        "SpeechRecognition", "IntentUnderstanding", "CabinTestKit",
+        "SpeechRecognition", "IntentUnderstanding", "CabinTestKit", "CMalloc",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/SpeechBenchmark",

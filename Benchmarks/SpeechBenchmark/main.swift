@@ -10,6 +10,7 @@
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
 import ArgumentParser
+import CMalloc
 import CabinTestKit
 import Foundation
 import IntentUnderstanding
@@ -157,11 +158,12 @@ func seconds(_ duration: Duration) -> Double {
   Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
 
-/// Resident memory of this process in MB, from /proc/self/status.
-func residentMegabytes() -> Double {
-  let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-  let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-  return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+/// The C heap this process has allocated and not freed, in MB (malloc's arenas and its mmap'd
+/// blocks): unlike resident memory it falls when memory is freed, so a recogniser's share does not
+/// depend on what ran before it. Model files pocketsphinx maps are not in it.
+func heapMegabytes() -> Double {
+  let info = mallinfo2()
+  return Double(info.uordblks + info.hblkhd) / 1_048_576
 }
 
 /// Processor time this thread has used, in seconds: unlike the wall clock, it does not grow while
@@ -347,7 +349,7 @@ struct CommandScore {
   -> CommandScore
 {
   let clock = ContinuousClock()
-  let memoryBefore = residentMegabytes()
+  let memoryBefore = heapMegabytes()
   let started = clock.now
   let recognizer = try SpeechRecognizer(configuration: configuration)
   var score = CommandScore(startup: seconds(clock.now - started))
@@ -375,7 +377,7 @@ struct CommandScore {
     let intents = try understander.understand(transcript.text).intents.map(\.name).filter { $0 != "none" }
     if !intents.isEmpty { score.otherTakenAsCommands += 1 }
   }
-  score.memory = residentMegabytes() - memoryBefore
+  score.memory = heapMegabytes() - memoryBefore
   return score
 }
 
@@ -386,7 +388,7 @@ let previousDefaults = SpeechRecognizer.Configuration(
   commandGrammar: speechGrammar.text, commandNoiseRemoval: true,
   commandRejection: CommandRejection(pathFloor: -5.9e-3, silenceFloor: -5.0e-3, silenceMinimumDuration: 0.2),
   pronunciationVariants: [:])
-// Grammar-only first: each recogniser's memory is the growth of this process while it decodes.
+// Each recogniser's memory is the heap it holds once it has decoded every clip (it is still alive).
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.
 var commandScores: [CommandScore] = []
 if !wakeOnly {
@@ -397,6 +399,32 @@ if !wakeOnly {
     ]
   }
 }
+
+/// What replacing the command grammar in place costs (as a new contact list does), against
+/// building a recogniser with it: seconds for each, and the memory the replacements leave behind.
+struct GrammarReplacement {
+  var startup = 0.0
+  var replacement = 0.0
+  var memoryAfterFirst = 0.0
+  var memoryAfterLast = 0.0
+  static let count = 3
+}
+@MainActor func measureGrammarReplacement() throws -> GrammarReplacement {
+  let clock = ContinuousClock()
+  var result = GrammarReplacement()
+  var started = clock.now
+  let recognizer = try SpeechRecognizer(configuration: .init(commandGrammar: speechGrammar.text))
+  result.startup = seconds(clock.now - started)
+  for round in 1...GrammarReplacement.count {
+    started = clock.now
+    try recognizer.setCommandGrammar(speechGrammar.text)
+    result.replacement += seconds(clock.now - started) / Double(GrammarReplacement.count)
+    if round == 1 { result.memoryAfterFirst = heapMegabytes() }
+  }
+  result.memoryAfterLast = heapMegabytes()
+  return result
+}
+let grammarReplacement = wakeOnly ? nil : try measureGrammarReplacement()
 
 // MARK: Wake phrase
 
@@ -578,8 +606,22 @@ if !commandScores.isEmpty {
       let wrong = score.commandConfidences.filter { !$0.right }
       return "\(wrong.filter { $0.confidence < 0.5 }.count) of \(wrong.count)"
     } + baselineCell, "")
-  row("memory growth (MB)", commandScores.map { String(format: "%.0f", $0.memory) }, "")
+  row("heap in use (MB)", commandScores.map { String(format: "%.0f", $0.memory) }, "")
   row("recogniser start-up (s)", commandScores.map { String(format: "%.2f", $0.startup) }, "")
+  if let replacement = grammarReplacement {
+    print(
+      String(
+        format:
+          "command grammar replaced in place (a new contact list): %.2f s, %.2fx of building a recogniser (%.2f s); heap %+.1f MB from the first of %d replacements to the last",
+        replacement.replacement, replacement.replacement / replacement.startup, replacement.startup,
+        replacement.memoryAfterLast - replacement.memoryAfterFirst, GrammarReplacement.count))
+  }
+  if let baseline = commandScores.last, !defaultsOnly {
+    let perAudio = baseline.processor / baseline.audio
+    row(
+      "processor time ÷ LM only",
+      grammarScores.map { String(format: "%.2fx", $0.processor / $0.audio / perAudio) } + ["1.00x"], "")
+  }
 }
 if !wakeScores.isEmpty {
   row(
@@ -591,6 +633,12 @@ if !wakeScores.isEmpty {
     "0 (over \(String(format: "%.0f", otherSeconds)) s)")
   row("wake-spotting RTF", wakeScores.map { String(format: "%.3f", $0.processing / $0.audio) }, "")
   row("processor time / audio", wakeScores.map { String(format: "%.3f", $0.processor / $0.audio) }, "")
+  if wakeScores.count > 1 {
+    let perAudio = wakeScores[1].processor / wakeScores[1].audio
+    row(
+      "processor ÷ first stage",
+      wakeScores.map { String(format: "%.2fx", $0.processor / $0.audio / perAudio) }, "")
+  }
   row(
     "wake + command intents",
     ["\(wakeCommands.right) of \(wakeCommands.total)", "cut at its end: \(wakeCommands.cutRight)"],
