@@ -608,6 +608,12 @@ if !commandScores.isEmpty {
     } + baselineCell, "")
   row("heap in use (MB)", commandScores.map { String(format: "%.0f", $0.memory) }, "")
   row("recogniser start-up (s)", commandScores.map { String(format: "%.2f", $0.startup) }, "")
+  if let baseline = commandScores.last, !defaultsOnly {
+    let perAudio = baseline.processor / baseline.audio
+    row(
+      "processor time ÷ LM only",
+      grammarScores.map { String(format: "%.2fx", $0.processor / $0.audio / perAudio) } + ["1.00x"], "")
+  }
   if let replacement = grammarReplacement {
     print(
       String(
@@ -615,12 +621,6 @@ if !commandScores.isEmpty {
           "command grammar replaced in place (a new contact list): %.2f s, %.2fx of building a recogniser (%.2f s); heap %+.1f MB from the first of %d replacements to the last",
         replacement.replacement, replacement.replacement / replacement.startup, replacement.startup,
         replacement.memoryAfterLast - replacement.memoryAfterFirst, GrammarReplacement.count))
-  }
-  if let baseline = commandScores.last, !defaultsOnly {
-    let perAudio = baseline.processor / baseline.audio
-    row(
-      "processor time ÷ LM only",
-      grammarScores.map { String(format: "%.2fx", $0.processor / $0.audio / perAudio) } + ["1.00x"], "")
   }
 }
 if !wakeScores.isEmpty {
