@@ -83,8 +83,8 @@ private struct SettingsFile: Decodable {
     try Self.requireOnly(
       [
         "acousticModel", "dictionary", "languageModel", "voiceActivityThreshold", "commandNoiseRemoval",
-        "endpointing",
-        "commandRejection", "commandConfidenceThreshold", "pronunciationVariants", "wakeVerification",
+        "endpointing", "commandRejection", "commandConfidenceThreshold", "pronunciationVariants",
+        "wakeVerification",
       ], in: top)
     let defaults = configuration
     configuration.acousticModel =
@@ -98,12 +98,8 @@ private struct SettingsFile: Decodable {
     configuration.voiceActivityThreshold =
       try Self.number("voiceActivityThreshold", in: top, where: { $0 >= 0 }, "must be 0 or more")
       ?? defaults.voiceActivityThreshold
-    if top.contains(Key(stringValue: "commandNoiseRemoval")) {
-      guard let removes = try? top.decode(Bool.self, forKey: Key(stringValue: "commandNoiseRemoval")) else {
-        throw Problem(key: "commandNoiseRemoval", message: "expected true or false")
-      }
-      configuration.commandNoiseRemoval = removes
-    }
+    configuration.commandNoiseRemoval =
+      try Self.flag("commandNoiseRemoval", in: top) ?? defaults.commandNoiseRemoval
 
     if try Self.isNull("endpointing", in: top) {
       configuration.endpointing = nil
@@ -185,6 +181,15 @@ private struct SettingsFile: Decodable {
       throw Problem(key: path, message: "expected a number")
     }
     guard value.isFinite, valid(value) else { throw Problem(key: path, message: "\(rule) (got \(value))") }
+    return value
+  }
+
+  private static func flag(_ name: String, in container: Container) throws -> Bool? {
+    let key = Key(stringValue: name)
+    guard container.contains(key) else { return nil }
+    guard let value = try? container.decode(Bool.self, forKey: key) else {
+      throw Problem(key: name, message: "expected true or false")
+    }
     return value
   }
 
