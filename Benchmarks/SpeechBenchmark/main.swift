@@ -386,7 +386,8 @@ struct CommandScore {
 // them.
 let previousDefaults = SpeechRecognizer.Configuration(
   commandGrammar: speechGrammar.text, commandNoiseRemoval: true,
-  commandRejection: CommandRejection(pathFloor: -5.9e-3, silenceFloor: -5.0e-3, silenceMinimumDuration: 0.2),
+  commandRejection: CommandRejection(
+    pathFloor: -5.9e-3, silenceFloor: -5.0e-3, silenceMinimumDuration: 0.2, edgeSilenceAllowance: 0),
   pronunciationVariants: [:])
 // Each recogniser's memory is the heap it holds once it has decoded every clip (it is still alive).
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.

@@ -68,6 +68,9 @@ struct PathAcoustics {
     var frames: Int
     /// Its acoustic score per frame.
     var scorePerFrame: Double
+    /// Whether it lies before the path's first word or after its last (every silence of a path
+    /// without words); false for words.
+    var atEdge = false
   }
 
   /// The path's acoustic score per frame, silences and fillers included.
@@ -310,15 +313,18 @@ final class PocketSphinxDecoder {
     let unit = logmath_log_to_ln(ps_get_logmath(decoder), 1)
     // Summed as Int: a long utterance's total can leave Int32.
     let total = segments.reduce(0) { $0 + Int($1.acoustic) }
+    let words = segments.filter { !$0.word.hasPrefix("<") && !$0.word.hasPrefix("[") }
+    let (firstWord, lastWord) = (words.first?.startFrame ?? Int.max, words.last?.endFrame ?? Int.min)
     let stretch = { (segment: Segment) in
       let length = segment.endFrame - segment.startFrame + 1
       return PathAcoustics.Stretch(
-        frames: length, scorePerFrame: Double(segment.acoustic) * unit / Double(max(length, 1)))
+        frames: length, scorePerFrame: Double(segment.acoustic) * unit / Double(max(length, 1)),
+        atEdge: segment.word.hasPrefix("<") && (segment.endFrame < firstWord || segment.startFrame > lastWord)
+      )
     }
     return PathAcoustics(
       scorePerFrame: Double(total) * unit / Double(frames),
-      silences: segments.filter { $0.word.hasPrefix("<") }.map(stretch),
-      words: segments.filter { !$0.word.hasPrefix("<") && !$0.word.hasPrefix("[") }.map(stretch))
+      silences: segments.filter { $0.word.hasPrefix("<") }.map(stretch), words: words.map(stretch))
   }
 
   /// The posterior probability of the last utterance's hypothesis (0...1).

@@ -28,12 +28,12 @@ extension SpeechRecognizer.Configuration {
   /// `languageModel` (paths; `languageModel` may be null for no free-text fallback),
   /// `voiceActivityThreshold`, `commandNoiseRemoval` (true or false), `endpointing` (`threshold`,
   /// `lead`, `trail`, each optional; null decodes whole utterances), `commandRejection`
-  /// (`pathFloor`, `silenceFloor`, `silenceMinimumDuration`, each optional; null switches the check
-  /// off), `commandConfidenceThreshold` (0 to 1), `pronunciationVariants` (an object from a phone
-  /// to the phones it may also sound like, such as `{"AE": "AA"}`; null or `{}` for none) and
-  /// `wakeVerification` (`margin`, `minimumDuration`; null reports every hit of spotting). An
-  /// unknown key, a value of the wrong type or out of range, or a model path that does not exist is
-  /// an error naming the key.
+  /// (`pathFloor`, `silenceFloor`, `silenceMinimumDuration`, `edgeSilenceAllowance`, each optional;
+  /// null switches the check off), `commandConfidenceThreshold` (0 to 1), `pronunciationVariants`
+  /// (an object from a phone to the phones it may also sound like, such as `{"AE": "AA"}`; null or
+  /// `{}` for none) and `wakeVerification` (`margin`, `minimumDuration`; null reports every hit of
+  /// spotting). An unknown key, a value of the wrong type or out of range, or a model path that does
+  /// not exist is an error naming the key.
   /// - Throws: `SpeechSettingsError`.
   public init(contentsOf url: URL) throws(SpeechSettingsError) {
     let data: Data
@@ -120,7 +120,8 @@ private struct SettingsFile: Decodable {
       configuration.commandRejection = nil
     } else if top.contains(Key(stringValue: "commandRejection")) {
       let check = try top.nestedContainer(keyedBy: Key.self, forKey: Key(stringValue: "commandRejection"))
-      try Self.requireOnly(["pathFloor", "silenceFloor", "silenceMinimumDuration"], in: check)
+      try Self.requireOnly(
+        ["pathFloor", "silenceFloor", "silenceMinimumDuration", "edgeSilenceAllowance"], in: check)
       let base = CommandRejection.standard
       configuration.commandRejection = CommandRejection(
         pathFloor: try Self.number("pathFloor", in: check, where: { $0 < 0 }, "must be below 0")
@@ -129,7 +130,10 @@ private struct SettingsFile: Decodable {
           ?? base.silenceFloor,
         silenceMinimumDuration: try Self.number(
           "silenceMinimumDuration", in: check, where: { $0 >= 0 }, "must be 0 or more seconds")
-          ?? base.silenceMinimumDuration)
+          ?? base.silenceMinimumDuration,
+        edgeSilenceAllowance: try Self.number(
+          "edgeSilenceAllowance", in: check, where: { $0 >= 0 }, "must be 0 or more seconds")
+          ?? base.edgeSilenceAllowance)
     }
 
     configuration.commandConfidenceThreshold =

@@ -40,7 +40,8 @@ import Testing
       retuned.commandRejection
         == CommandRejection(
           pathFloor: -0.006, silenceFloor: CommandRejection.standard.silenceFloor,
-          silenceMinimumDuration: CommandRejection.standard.silenceMinimumDuration))
+          silenceMinimumDuration: CommandRejection.standard.silenceMinimumDuration,
+          edgeSilenceAllowance: CommandRejection.standard.edgeSilenceAllowance))
     #expect(retuned.wakeVerification?.margin == 0)
     #expect(retuned.wakeVerification?.minimumDuration == WakeVerification.heyCabin.minimumDuration)
     #expect(retuned.languageModel == SpeechRecognizer.Configuration().languageModel)
@@ -70,6 +71,10 @@ import Testing
     (#"{"commandRejection": {"floor": -1}}"#, "commandRejection.floor", "unknown setting"),
     (#"{"commandRejection": {"pathFloor": 0.5}}"#, "commandRejection.pathFloor", "must be below 0 (got 0.5)"),
     (#"{"commandRejection": 1}"#, "commandRejection", "expected a JSON object"),
+    (
+      #"{"commandRejection": {"edgeSilenceAllowance": -0.3}}"#, "commandRejection.edgeSilenceAllowance",
+      "must be 0 or more seconds (got -0.3)"
+    ),
     (#"{"wakeVerification": {"margin": "wide"}}"#, "wakeVerification.margin", "expected a number"),
     (#"{"wakeVerification": {"minimumDuration": -1}}"#, "wakeVerification.minimumDuration", "0 or more"),
     (#"{"endpointing": {"threshold": 0}}"#, "endpointing.threshold", "must be above 0 decibels (got 0.0)"),
