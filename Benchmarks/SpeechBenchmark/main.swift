@@ -68,6 +68,12 @@ struct CabinEvalSpeech: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Mix every clip's road noise at this signal-to-noise ratio instead of the set's own, to see how recognition holds up in more or less noise (the clips differ from the set's).",
+      valueName: "dB"))
+  var signalToNoise: Int?
+
+  @Option(
+    help: ArgumentHelp(
       "Keep the clips, manifest.tsv and command.jsgf here; a clip already kept by an earlier run (same line in manifest.tsv) is read back instead of synthesised again.",
       valueName: "dir"))
   var keepAudio: String?
@@ -79,6 +85,9 @@ struct CabinEvalSpeech: ParsableCommand {
     if wakeOnly && commandsOnly {
       throw ValidationError("--wake-only and --commands-only exclude each other: give at most one")
     }
+    if let signalToNoise, !(-20...60).contains(signalToNoise) {
+      throw ValidationError("--signal-to-noise must be between -20 and 60 dB (got \(signalToNoise))")
+    }
   }
 }
 
@@ -87,11 +96,12 @@ let wakeOnly = options.wakeOnly
 let commandsOnly = options.commandsOnly
 let defaultsOnly = options.defaultsOnly
 let keepAudio = options.keepAudio.map { URL(fileURLWithPath: $0) }
-let set =
+var set =
   switch options.set {
   case .evaluation: evaluationSet
   case .tuning: tuningSet
   }
+if let signalToNoise = options.signalToNoise { set.signalToNoise = [signalToNoise] }
 let root =
   options.packageRoot.map { URL(fileURLWithPath: $0) }
   ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -271,7 +281,7 @@ print(
   "  voices \(set.voices.joined(separator: ", ")); speeds \(set.speeds.map(String.init).joined(separator: ", ")) wpm"
 )
 print(
-  "  road noise at SNR \(set.signalToNoise.map(String.init).joined(separator: ", ")) dB, noise seeds \(set.noiseSeeds)"
+  "  road noise at SNR \(set.signalToNoise.map(String.init).joined(separator: ", ")) dB\(options.signalToNoise == nil ? "" : " (--signal-to-noise)"), noise seeds \(set.noiseSeeds)"
 )
 print("  commands: \(commands.count) sentences over \(Set(commands.map(\.intent)).count) intents")
 print("  load average at start: \(loadAverage())")
@@ -382,8 +392,8 @@ struct CommandScore {
 }
 
 // The defaults before the grammar's words got pronunciation variants and commands were decoded
-// without noise removal (with the rejection floors chosen for noise removal), run back to back with
-// them.
+// without noise removal (with the rejection floors chosen for noise removal, applied to every
+// silence), run back to back with them.
 let previousDefaults = SpeechRecognizer.Configuration(
   commandGrammar: speechGrammar.text, commandNoiseRemoval: true,
   commandRejection: CommandRejection(
