@@ -8,8 +8,8 @@
 /// most of all in the silences laid over speech. A transcript is rejected when its whole path scores
 /// below `pathFloor` per frame, or when one of its silences of at least `silenceMinimumDuration`
 /// scores below `silenceFloor` per frame, leaving out a silence before the first word or after the
-/// last that is no longer than `edgeSilenceAllowance`. Scores are in the units of pocketsphinx's path scores as
-/// converted with its log base.
+/// last that is no longer than `edgeSilenceAllowance`. Scores are in the units of pocketsphinx's
+/// path scores as converted with its log base.
 public struct CommandRejection: Sendable, Equatable {
   /// The lowest acoustic score per frame of the whole path.
   public var pathFloor: Double
@@ -57,9 +57,9 @@ public struct CommandRejection: Sendable, Equatable {
   /// cannot tell: with and without the allowance it keeps the same 70 right commands and lets the
   /// same sentences through. Its voices in 5 dB noise (`cabin-eval-speech --set tuning
   /// --signal-to-noise 5`, clips of their own) gave 70 intents against 69, 7 fallbacks against 9,
-  /// and 10 of the 59 sentences taken for commands either way. A longer edge silence is still judged: a path forced through other
-  /// speech starts its words late or ends them early and reads the rest as silence (up to 0.9 s at
-  /// the start in the tuning set's sentences).
+  /// and 10 of the 59 sentences taken for commands either way. A longer edge silence is still
+  /// judged: a path forced through other speech starts its words late or ends them early and reads
+  /// the rest as silence (up to 0.9 s at the start in the tuning set's sentences).
   public static let standard = CommandRejection(
     pathFloor: -5.8e-3, silenceFloor: -4.45e-3, silenceMinimumDuration: 0.2, edgeSilenceAllowance: 0.3)
 
