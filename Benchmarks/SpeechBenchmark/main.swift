@@ -1,11 +1,12 @@
 // Evaluates the speech recogniser on synthetic speech (espeak-ng voices and speeds, sox road noise at
-// set SNRs): command intents through the JSGF grammar against the general language model alone
-// (baseline) and the previous defaults, sentences of other speech taken for commands, wake-phrase
-// detection and false alarms over other speech (the verified defaults, their first stage alone as a
-// baseline, and the previous defaults), commands after the wake phrase as the service hears them,
-// real-time factor (wall clock, and processor time, which a loaded machine does not inflate),
-// memory, and how well the confidence of command-grammar transcripts separates those that give the
-// command said from the others (misheard commands and sentences of other speech heard as commands).
+// set SNRs): command intents (in all and by voice) through the JSGF grammar against the general
+// language model alone (baseline) and the previous defaults, sentences of other speech taken for
+// commands (each listed with what it was heard as), wake-phrase detection and false alarms over
+// other speech (the verified defaults, their first stage alone as a baseline, and the previous
+// defaults), commands after the wake phrase as the service hears them, real-time factor (wall
+// clock, and processor time, which a loaded machine does not inflate), memory, and how well the
+// confidence of command-grammar transcripts separates those that give the command said from the
+// others (misheard commands and sentences of other speech heard as commands).
 //
 // Two disjoint sets: `tuning` (what the defaults were chosen on) and `evaluation` (reported; never
 // tuned on). They differ in sentences, voices, speeds, SNRs, noise seeds and the other speech.
@@ -74,6 +75,12 @@ struct CabinEvalSpeech: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Speak the set's sentences in these espeak-ng voices instead of its own (comma-separated), to see how recognition holds up for other speakers (the clips differ from the set's).",
+      valueName: "voices"))
+  var voices: String?
+
+  @Option(
+    help: ArgumentHelp(
       "Keep the clips, manifest.tsv and command.jsgf here; a clip already kept by an earlier run (same line in manifest.tsv) is read back instead of synthesised again.",
       valueName: "dir"))
   var keepAudio: String?
@@ -87,6 +94,9 @@ struct CabinEvalSpeech: ParsableCommand {
     }
     if let signalToNoise, !(-20...60).contains(signalToNoise) {
       throw ValidationError("--signal-to-noise must be between -20 and 60 dB (got \(signalToNoise))")
+    }
+    if let voices, voices.split(separator: ",").isEmpty {
+      throw ValidationError("--voices needs at least one espeak-ng voice name")
     }
   }
 }
@@ -102,6 +112,7 @@ var set =
   case .tuning: tuningSet
   }
 if let signalToNoise = options.signalToNoise { set.signalToNoise = [signalToNoise] }
+if let voices = options.voices { set.voices = voices.split(separator: ",").map(String.init) }
 let root =
   options.packageRoot.map { URL(fileURLWithPath: $0) }
   ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -278,7 +289,7 @@ print(
   "set: \(set.name.uppercased())\(set.name == "evaluation" ? " (reported; defaults were tuned on the separate tuning set)" : " (the defaults were chosen on this set)")"
 )
 print(
-  "  voices \(set.voices.joined(separator: ", ")); speeds \(set.speeds.map(String.init).joined(separator: ", ")) wpm"
+  "  voices \(set.voices.joined(separator: ", "))\(options.voices == nil ? "" : " (--voices)"); speeds \(set.speeds.map(String.init).joined(separator: ", ")) wpm"
 )
 print(
   "  road noise at SNR \(set.signalToNoise.map(String.init).joined(separator: ", ")) dB\(options.signalToNoise == nil ? "" : " (--signal-to-noise)"), noise seeds \(set.noiseSeeds)"
@@ -294,8 +305,10 @@ var voiceIndex = 0
   )
 }
 var commandClips: [[Int16]] = []
+var commandVoices: [String] = []
 for example in commands {
   let (voice, speed) = nextVoice()
+  commandVoices.append(voice)
   commandClips.append(try await synthesize(example.text, voice: voice, speed: speed, skipped: wakeOnly))
 }
 var wakeClips: [[Int16]] = []
@@ -348,9 +361,13 @@ struct CommandScore {
   var processor = 0.0
   var fallbacks = 0
   var misses: [String] = []
+  /// The commands heard right, by voice.
+  var correctByVoice: [String: Int] = [:]
   var memory = 0.0
   var startup = 0.0
   var otherTakenAsCommands = 0
+  /// Each sentence of other speech heard as a command: what was said, heard and understood.
+  var otherHeardAsCommands: [String] = []
   /// The confidence of each command-grammar transcript, with whether it gave the command said: a
   /// sentence of other speech never does.
   var commandConfidences: [(confidence: Double, right: Bool)] = []
@@ -363,29 +380,37 @@ struct CommandScore {
   let started = clock.now
   let recognizer = try SpeechRecognizer(configuration: configuration)
   var score = CommandScore(startup: seconds(clock.now - started))
-  for (example, samples) in zip(commands, commandClips) {
+  for ((example, samples), voice) in zip(zip(commands, commandClips), commandVoices) {
     let processorBefore = threadProcessorSeconds()
     let transcript = try recognizer.recognize(samples: samples, mode: mode)
     score.processor += threadProcessorSeconds() - processorBefore
     let right = try understander.understand(transcript.text).intents.map(\.name) == [example.intent]
     score.correct += right ? 1 : 0
+    score.correctByVoice[voice, default: 0] += right ? 1 : 0
     score.errors += wordErrors(transcript.text, example.text)
     score.words += example.text.split(separator: " ").count
     score.audio += transcript.audioDuration
     score.processing += transcript.processingTime
     if mode == .automatic, transcript.search == .freeText { score.fallbacks += 1 }
-    if !right { score.misses.append("\(example.intent): '\(example.text)' heard '\(transcript.text)'") }
+    if !right {
+      score.misses.append("\(example.intent): '\(example.text)' heard '\(transcript.text)' (\(voice))")
+    }
     if transcript.search == .command, !transcript.text.isEmpty {
       score.commandConfidences.append((transcript.confidence, right))
     }
   }
-  for samples in sentenceClips {
+  for (sentence, samples) in zip(otherSentences, sentenceClips) {
     let transcript = try recognizer.recognize(samples: samples, mode: mode)
     if transcript.search == .command, !transcript.text.isEmpty {
       score.commandConfidences.append((transcript.confidence, false))
     }
     let intents = try understander.understand(transcript.text).intents.map(\.name).filter { $0 != "none" }
-    if !intents.isEmpty { score.otherTakenAsCommands += 1 }
+    if !intents.isEmpty {
+      score.otherTakenAsCommands += 1
+      score.otherHeardAsCommands.append(
+        "'\(sentence)' heard '\(transcript.text)' (\(transcript.search), confidence "
+          + String(format: "%.2f", transcript.confidence) + "): \(intents.joined(separator: ", "))")
+    }
   }
   score.memory = heapMegabytes() - memoryBefore
   return score
@@ -528,6 +553,9 @@ if let tuned = commandScores.first {
   print("")
   print("misrecognised commands with the defaults (\(tuned.misses.count)):")
   for miss in tuned.misses { print("  \(miss)") }
+  print("")
+  print("other speech heard as commands with the defaults (\(tuned.otherHeardAsCommands.count)):")
+  for sentence in tuned.otherHeardAsCommands { print("  \(sentence)") }
 }
 if !commandsOnly {
   print("")
@@ -592,6 +620,10 @@ if !commandScores.isEmpty {
     "measure", Array(["defaults", "previous defaults", "LM only (baseline)"].prefix(commandScores.count)),
     "target")
   row("intent accuracy", commandScores.map { percent($0.correct, commands.count) }, ">= 95%")
+  for voice in set.voices {
+    let said = commandVoices.filter { $0 == voice }.count
+    row("  \(voice)", commandScores.map { "\($0.correctByVoice[voice, default: 0]) of \(said)" }, "")
+  }
   row("word error rate", commandScores.map { percent($0.errors, $0.words) }, "")
   row("real-time factor", commandScores.map(rtf), "<= 0.1")
   row(
