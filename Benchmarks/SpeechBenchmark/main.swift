@@ -23,8 +23,10 @@ struct SpeechSet {
   var speeds: [Int]
   var signalToNoise: [Int]
   var noiseSeeds: Range<Int>
-  var sentenceSeed: UInt64
-  var commandCount: Int
+  /// Seeds the draw of each clip's SNR and noise seed.
+  var drawSeed: UInt64
+  /// The command sentences, in `Speech/`: a line each, the intent and the words, tab-separated.
+  var commandFile: String
   var wakeCount: Int
   var otherSpeechFile: String
   var minimumOtherSeconds: Double
@@ -33,12 +35,14 @@ struct SpeechSet {
 
 let evaluationSet = SpeechSet(
   name: "evaluation", voices: ["en-us", "en-gb", "en-us+f3", "en-us+m7", "en-gb-x-rp+f4"],
-  speeds: [130, 150, 165, 185], signalToNoise: [5, 10, 15, 20], noiseSeeds: 0..<500, sentenceSeed: 2026,
-  commandCount: 120, wakeCount: 40, otherSpeechFile: "other-speech-evaluation.txt", minimumOtherSeconds: 630,
+  speeds: [130, 150, 165, 185], signalToNoise: [5, 10, 15, 20], noiseSeeds: 0..<500, drawSeed: 2026,
+  commandFile: "commands-evaluation.tsv", wakeCount: 40, otherSpeechFile: "other-speech-evaluation.txt",
+  minimumOtherSeconds: 630,
   otherSentenceParagraphs: 16)
 let tuningSet = SpeechSet(
   name: "tuning", voices: ["en-us+m3", "en-us+f2", "en-gb+m1", "en-gb-scotland"], speeds: [140, 160, 175],
-  signalToNoise: [7, 12, 18], noiseSeeds: 500..<1_000, sentenceSeed: 7, commandCount: 80, wakeCount: 30,
+  signalToNoise: [7, 12, 18], noiseSeeds: 500..<1_000, drawSeed: 7, commandFile: "commands-tuning.tsv",
+  wakeCount: 30,
   otherSpeechFile: "other-speech-tuning.txt", minimumOtherSeconds: 800, otherSentenceParagraphs: 16)
 
 /// The command line; the rest of this file is the evaluation it asks for.
@@ -133,7 +137,7 @@ let keptManifest =
   }?
   .split(separator: "\n").map(String.init) ?? []
 
-var noiseGenerator = SeededGenerator(seed: set.sentenceSeed &* 31)
+var noiseGenerator = SeededGenerator(seed: set.drawSeed &* 31)
 
 /// The clip of `text` in road noise; with `skipped`, nothing is made, but the clip still takes its
 /// place and its noise, so the clips after it are those of a full run.
@@ -214,76 +218,30 @@ if keepAudio != nil {
     to: work.appendingPathComponent("command.jsgf"), atomically: true, encoding: .utf8)
 }
 
-// Command sentences: templates expanded at random (alternatives, optional parts, list entries, slot
-// values), kept when the grammar can say every word and the text alone gives the template's intent.
-let slotFills: [BuiltinSlotKind: [String]] = [
-  .number: ["three", "five", "twelve", "forty"],
-  .temperature: ["twenty one degrees", "nineteen degrees", "seventy two degrees", "twenty two"],
-  .percent: ["fifty percent", "thirty percent", "half", "eighty percent"],
-  .level: ["two", "three", "high", "low", "max"],
-  .duration: ["ten minutes", "an hour", "half an hour", "twenty minutes"],
-  .frequency: ["ninety eight point five", "one hundred and one point one", "eighty nine point three"],
-  .contact: ["anna", "mom", "jonas weber", "anna berg"],
-  .phone: ["five five five one two three four", "zero one seven two four four"],
-  .clock: ["seven thirty", "half past six", "noon", "eight pm"],
-]
-@MainActor func expand(_ nodes: [TemplateNode], _ generator: inout SeededGenerator) -> [String]? {
-  var words: [String] = []
-  for node in nodes {
-    switch node {
-    case .word(let word): words.append(word)
-    case .slot(_, let kind):
-      if let list = grammar.lists[kind] {
-        guard let entry = list.entries.randomElement(using: &generator),
-          let phrase = entry.phrases.randomElement(using: &generator),
-          let expanded = expand(phrase, &generator)
-        else { return nil }
-        words += expanded
-      } else {
-        guard let builtin = BuiltinSlotKind(rawValue: kind),
-          let fill = slotFills[builtin]?.randomElement(using: &generator)
-        else { return nil }
-        words.append(fill)
+/// A set's command sentences, read from its file in `Speech/`.
+func commandSentences(_ set: SpeechSet) throws -> [IntentExample] {
+  let file = root.appendingPathComponent("Benchmarks/SpeechBenchmark/Speech/\(set.commandFile)")
+  return try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+    .filter { !$0.hasPrefix("#") }
+    .map { line in
+      let fields = line.split(separator: "\t")
+      guard fields.count == 2 else {
+        FileHandle.standardError.write(
+          Data(
+            "cabin-eval-speech: \(file.path): '\(line)' is not an intent and a sentence split by a tab\n".utf8
+          ))
+        exit(1)
       }
-    case .group(let alternatives, let optional):
-      if optional, Bool.random(using: &generator) { continue }
-      guard let chosen = alternatives.randomElement(using: &generator),
-        let expanded = expand(chosen, &generator)
-      else { return nil }
-      words += expanded
+      return IntentExample(intent: String(fields[0]), text: String(fields[1]))
     }
-  }
-  return words
 }
-@MainActor func commandSentences(seed: UInt64, count: Int, excluding: Set<String>) throws -> [IntentExample] {
-  var generator = SeededGenerator(seed: seed)
-  let templates = grammar.templates.filter { !$0.intent.hasPrefix("followup.") }
-  var chosen: [IntentExample] = []
-  var seen = excluding
-  var attempts = 0
-  while chosen.count < count, attempts < count * 50 {
-    attempts += 1
-    guard let template = templates.randomElement(using: &generator),
-      let words = expand(template.nodes, &generator)
-    else { continue }
-    let text = words.joined(separator: " ").split(separator: " ").joined(separator: " ")
-    guard text.split(separator: " ").allSatisfy({ speechGrammar.words.contains(String($0)) }),
-      seen.insert(text).inserted,
-      try understander.understand(text).intents.map(\.name) == [template.intent]
-    else { continue }
-    chosen.append(IntentExample(intent: template.intent, text: text))
-  }
-  return chosen
+let commands = try commandSentences(set)
+// A sentence the templates no longer give its intent for is still scored (and will count as a miss):
+// the set stays fixed, and the figure says what the grammar change cost.
+let commandsOutsideTheGrammar = try commands.filter {
+  try understander.understand($0.text).intents.map(\.name) != [$0.intent]
+    || !$0.text.split(separator: " ").allSatisfy { speechGrammar.words.contains(String($0)) }
 }
-// The tuning sentences are drawn first and never repeated in the evaluation set.
-let tuningCommands = try commandSentences(
-  seed: tuningSet.sentenceSeed, count: tuningSet.commandCount, excluding: [])
-let commands =
-  set.name == tuningSet.name
-  ? tuningCommands
-  : try commandSentences(
-    seed: evaluationSet.sentenceSeed, count: evaluationSet.commandCount,
-    excluding: Set(tuningCommands.map(\.text)))
 
 print(
   "set: \(set.name.uppercased())\(set.name == "evaluation" ? " (reported; defaults were tuned on the separate tuning set)" : " (the defaults were chosen on this set)")"
@@ -295,6 +253,10 @@ print(
   "  road noise at SNR \(set.signalToNoise.map(String.init).joined(separator: ", ")) dB\(options.signalToNoise == nil ? "" : " (--signal-to-noise)"), noise seeds \(set.noiseSeeds)"
 )
 print("  commands: \(commands.count) sentences over \(Set(commands.map(\.intent)).count) intents")
+for example in commandsOutsideTheGrammar {
+  print(
+    "  not in the command grammar or not understood as \(example.intent) from its text: '\(example.text)'")
+}
 print("  load average at start: \(loadAverage())")
 
 var voiceIndex = 0
