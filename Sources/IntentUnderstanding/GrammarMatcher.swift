@@ -1,5 +1,6 @@
 /// Stage 1: matches tokens against the grammar's templates, compiled once, with a weighted
-/// alignment that tolerates filler words, left-out small words, swapped neighbours and one-letter slips.
+/// alignment that tolerates filler words, left-out small words (not in templates with free text),
+/// swapped neighbours and one-letter slips.
 ///
 /// Words are interned to integers when the grammar is compiled; a call interns the utterance's
 /// tokens, reads each slot kind at most once per start position, and aligns only the templates
@@ -28,7 +29,8 @@ struct GrammarMatcher: Sendable {
     var intent: String
     var elements: [Element]
     var fixedSlots: [String: SlotValue]
-    /// Free text can swallow any words, so the words around it must be said: none may be left out.
+    /// Free text can swallow any words, so the words around it must be said: none may be left out,
+    /// not even a small one ("how do i get a passport" is not "how do i get to {destination}").
     var hasOpenSlot: Bool
   }
 
@@ -333,10 +335,8 @@ struct GrammarMatcher: Sendable {
         case .phrases(let phrases):
           if phrases.optional {
             relax(here, below, 0)
-          } else if phrases.isSmall {
-            relax(here, below, Self.smallWordDeleteCost)
           } else if !pattern.hasOpenSlot {
-            relax(here, below, Self.wordDeleteCost)
+            relax(here, below, phrases.isSmall ? Self.smallWordDeleteCost : Self.wordDeleteCost)
           }
           guard i < n else { continue }
           if phrases.words.contains(utterance.ids[i]) {

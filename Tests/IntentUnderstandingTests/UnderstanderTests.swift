@@ -162,6 +162,26 @@ import Testing
     #expect(result.intents.map(\.name) == ["navigation.where_am_i"])
   }
 
+  /// Regression: a template with free text let a small word be left out, so "how do i get a new
+  /// passport" became a route to "a new passport" and "can we get the sun roof open" a range check.
+  @Test func freeTextTemplatesNeedEveryWordAroundTheText() throws {
+    for text in ["how do i get a new passport", "can we get the sun roof open", "can we get some fm on"] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(
+        !result.intents.contains { ["navigation.navigate", "vehicle.can_reach"].contains($0.name) }, "\(text)"
+      )
+    }
+    let route = try understander.understand("how do i get to the airport", speaker: .driver)
+    #expect(route.intents.map(\.name) == ["navigation.navigate"])
+    #expect(route.intents.first?.slots["destination"] == .text("the airport"))
+    let home = try understander.understand("can we make it home on this charge", speaker: .driver)
+    #expect(home.intents.map(\.name) == ["vehicle.can_reach"])
+    #expect(home.intents.first?.slots["destination"] == .text("home"))
+    let range = try understander.understand("how many miles to empty", speaker: .driver)
+    #expect(range.intents.map(\.name) == ["vehicle.status"])
+    #expect(range.intents.first?.slots["topic"] == .choice("range"))
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
