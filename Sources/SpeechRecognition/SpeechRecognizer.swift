@@ -13,10 +13,10 @@ public enum SpeechSearch: String, Sendable, Equatable, Codable {
 public enum RecognitionMode: Sendable, Equatable {
   /// The command grammar, falling back to the language model when its hypothesis is empty, its
   /// confidence is below `Configuration.commandConfidenceThreshold`, or `Configuration.commandRejection`
-  /// rejects its path.
+  /// or `SpeechRecognizer.commandCheck` rejects it.
   case automatic
-  /// The command grammar only; a path `Configuration.commandRejection` rejects gives an empty
-  /// transcript.
+  /// The command grammar only; a hypothesis `Configuration.commandRejection` or
+  /// `SpeechRecognizer.commandCheck` rejects gives an empty transcript.
   case command
   /// The language model only (a follow-up slot such as a destination).
   case freeText
@@ -328,6 +328,13 @@ public final class SpeechRecognizer {
 
   /// The configuration in use; `setCommandGrammar(_:)` changes its `commandGrammar`.
   public private(set) var configuration: Configuration
+  /// A last check of a command grammar hypothesis that `Configuration.commandRejection` passed, by
+  /// its text; a hypothesis it returns false for is treated as rejected. nil accepts every one.
+  ///
+  /// The voice service asks whether the text's slots hold values a driver asks for
+  /// (`SlotPlausibility`): a path the grammar forced through other speech often carries numbers no
+  /// one says to a car ("four hundred forty degrees").
+  public var commandCheck: ((String) -> Bool)?
   /// Decodes commands and free text.
   private let decoder: PocketSphinxDecoder
   /// Spots and verifies the wake phrase.
@@ -512,7 +519,8 @@ public final class SpeechRecognizer {
       // The wake phrase was checked when it was spotted: the command is judged on its own.
       let acoustics = decoder.pathAcoustics(
         from: phrase.map { Int(($0.upperBound * PocketSphinxDecoder.framesPerSecond).rounded()) + 1 } ?? 0)
-      if let rejection = configuration.commandRejection, let acoustics, rejection.rejects(acoustics) {
+      let rejectedPath = acoustics.map { configuration.commandRejection?.rejects($0) ?? false } ?? false
+      if rejectedPath || commandCheck?(transcript.text) == false {
         transcript = Transcript(
           text: "", words: [], confidence: 0, search: .command, audioDuration: 0, processingTime: 0)
       } else {

@@ -179,6 +179,33 @@ import Testing
     #expect(transcript.search == .command)
   }
 
+  /// `commandCheck` turns a command path away like the rejection does: a temperature no car is set
+  /// to, said plainly, is heard by the language model in `.automatic` mode and gives nothing in
+  /// `.command` mode, while the same recogniser keeps a plausible one as a command.
+  @Test func commandCheckSendsImplausibleSlotsToTheLanguageModel() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let understander = try IntentUnderstander(
+      grammar: Support.grammar(), configuration: .init(contacts: Support.contacts))
+    let recognizer = try Support.recognizer()
+    let implausible = try await Support.clip(
+      "set the temperature to four hundred degrees", voice: "en-us", speed: 150, in: directory)
+    let unchecked = try recognizer.recognize(wav: implausible, mode: .command)
+    #expect(unchecked.text.contains("four hundred"), "\(unchecked.text)")
+    #expect(!understander.hasPlausibleSlots(unchecked.text))
+
+    recognizer.commandCheck = { understander.hasPlausibleSlots($0) }
+    #expect(try recognizer.recognize(wav: implausible, mode: .command).text == "")
+    #expect(try recognizer.recognize(wav: implausible).search == .freeText)
+    let plausible = try await Support.clip(
+      "set the temperature to twenty degrees", voice: "en-us", speed: 150, in: directory)
+    let heard = try recognizer.recognize(wav: plausible)
+    #expect(heard.search == .command)
+    #expect(
+      try understander.understand(heard.text).intents.first?.slots["temperature"]
+        == .temperature(value: 20, unit: .celsius), "\(heard.text)")
+  }
+
   /// Only the speech and a little around it is decoded (`Endpointing`), but word times count from the
   /// start of the audio: two more seconds of the clip's own lead-in noise move every word by two
   /// seconds and change nothing else.
