@@ -11,13 +11,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
+# SwiftPM keeps the include paths pkg-config gave in its build plans (.build/*.yaml) and does not
+# ask again when only the system changed: a build tried before the packages were installed would
+# go on failing on <dbus/dbus.h>, so new packages drop the plans and the next build makes them anew.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing \
+	    && rm -f .build/*.yaml; \
 	fi
 
 # On-device model weights are not committed: installed from PyPI and checked against
