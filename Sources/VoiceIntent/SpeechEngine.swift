@@ -12,7 +12,9 @@ struct HeardAudio: Sendable {
 }
 
 /// Speech recognition for the voice service: one pocketsphinx recogniser whose command grammar is
-/// generated from the intent templates and the contact list, run on a thread of its own.
+/// generated from the intent templates and the contact list, run on a thread of its own. A command
+/// whose slots hold values no driver asks for (`SlotPlausibility`) is heard again by the language
+/// model, as one the recogniser's rejection turns away.
 ///
 /// pocketsphinx decoders are not thread-safe and block while they decode, so the recogniser lives
 /// behind a lock and is only used from one serial queue; callers wait without blocking a thread.
@@ -58,13 +60,28 @@ public final class SpeechEngine: Sendable {
     vocabulary = try SpeechRecognizer.vocabulary(ofDictionary: configuration.recognizer.dictionary)
     var settings = configuration.recognizer
     settings.commandGrammar = JSGFGenerator.generate(grammar, contacts: contacts, vocabulary: vocabulary).text
-    recognizer = Mutex(try SpeechRecognizer(configuration: settings))
+    let recognizer = try SpeechRecognizer(configuration: settings)
+    recognizer.commandCheck = try Self.slotCheck(grammar, contacts: contacts)
+    self.recognizer = Mutex(recognizer)
   }
 
   /// Recompiles the command grammar for a new contact list; the models stay loaded.
   public func setContacts(_ contacts: [Contact]) async throws {
     let text = JSGFGenerator.generate(grammar, contacts: contacts, vocabulary: vocabulary).text
-    try await run { try $0.setCommandGrammar(text) }
+    let check = try Self.slotCheck(grammar, contacts: contacts)
+    try await run { recognizer in
+      try recognizer.setCommandGrammar(text)
+      recognizer.commandCheck = check
+    }
+  }
+
+  /// The recogniser's `commandCheck`: whether a command hypothesis's slots are plausible
+  /// (`SlotPlausibility`). Every hypothesis is a path through the templates, so the grammar alone
+  /// reads it, without the sentence encoder.
+  private static func slotCheck(_ grammar: Grammar, contacts: [Contact]) throws -> @Sendable (String) -> Bool
+  {
+    let understander = try IntentUnderstander(grammar: grammar, configuration: .init(contacts: contacts))
+    return { understander.hasPlausibleSlots($0) }
   }
 
   /// Spots the wake phrase in `samples`, then recognises the command after it
