@@ -334,13 +334,14 @@ struct CommandScore {
   /// sentence of other speech never does.
   var commandConfidences: [(confidence: Double, right: Bool)] = []
 }
-@MainActor func scoreCommands(_ configuration: SpeechRecognizer.Configuration, mode: RecognitionMode) throws
-  -> CommandScore
-{
+@MainActor func scoreCommands(
+  _ configuration: SpeechRecognizer.Configuration, mode: RecognitionMode, checksSlots: Bool = true
+) throws -> CommandScore {
   let clock = ContinuousClock()
   let memoryBefore = heapMegabytes()
   let started = clock.now
   let recognizer = try SpeechRecognizer(configuration: configuration)
+  if checksSlots { recognizer.commandCheck = { understander.hasPlausibleSlots($0) } }
   var score = CommandScore(startup: seconds(clock.now - started))
   for ((example, samples), voice) in zip(zip(commands, commandClips), commandVoices) {
     let processorBefore = threadProcessorSeconds()
@@ -378,14 +379,6 @@ struct CommandScore {
   return score
 }
 
-// The defaults before the grammar's words got pronunciation variants and commands were decoded
-// without noise removal (with the rejection floors chosen for noise removal, applied to every
-// silence), run back to back with them.
-let previousDefaults = SpeechRecognizer.Configuration(
-  commandGrammar: speechGrammar.text, commandNoiseRemoval: true,
-  commandRejection: CommandRejection(
-    pathFloor: -5.9e-3, silenceFloor: -5.0e-3, silenceMinimumDuration: 0.2, edgeSilenceAllowance: 0),
-  pronunciationVariants: [:])
 // Each recogniser's memory is the heap it holds once it has decoded every clip (it is still alive).
 // The defaults, the previous defaults and the language model alone (baseline), or none with --wake-only.
 var commandScores: [CommandScore] = []
@@ -393,7 +386,10 @@ if !wakeOnly {
   commandScores = [try scoreCommands(.init(commandGrammar: speechGrammar.text), mode: .automatic)]
   if !defaultsOnly {
     commandScores += [
-      try scoreCommands(previousDefaults, mode: .automatic), try scoreCommands(.init(), mode: .freeText),
+      // The previous defaults: the same recogniser without the check of the command's slots
+      // (`SlotPlausibility`), run back to back with the defaults.
+      try scoreCommands(.init(commandGrammar: speechGrammar.text), mode: .automatic, checksSlots: false),
+      try scoreCommands(.init(), mode: .freeText),
     ]
   }
 }
@@ -484,6 +480,7 @@ var wakeCommands = (right: 0, cutRight: 0, total: 0)
 var wakeCommandMisses: [String] = []
 if !commandsOnly {
   let recognizer = try SpeechRecognizer(configuration: .init(commandGrammar: speechGrammar.text))
+  recognizer.commandCheck = { understander.hasPlausibleSlots($0) }
   for (index, clip) in wakeClips.enumerated() where index % 3 != 0 {
     let expected = [commands[index % commands.count].intent]
     let (wake, transcript) = try recognizer.recognizeAfterWakePhrase(samples: clip)

@@ -95,8 +95,9 @@ public struct WakePronunciation: Sendable, Equatable {
 /// Audio is 16 kHz mono 16-bit PCM. The recogniser owns two pocketsphinx decoders (wake spotting,
 /// and commands with free text), which are not thread-safe: the type is deliberately not
 /// `Sendable`, so one thread or actor owns it. Every method blocks while it decodes. On
-/// `cabin-eval-speech --set evaluation`, commands in road noise took 0.110 of the audio's duration
-/// in processor time (0.54 of the language model's alone), its fallbacks (6 of 120) included, with
+/// `cabin-eval-speech --set evaluation`, commands in road noise took 0.107 to 0.110 of the audio's
+/// duration in processor time (0.51 to 0.54 of the language model's alone) on the 2-core machines of
+/// earlier runs and 0.091 (0.47) on a faster one, its fallbacks (6 or 7 of 120) included, with
 /// each utterance trimmed to its speech (`Endpointing`); with 15 fallbacks, before
 /// `CommandRejection.edgeSilenceAllowance`, 0.121 to 0.126; decoded whole, 0.141 (0.30 with the
 /// grammar as sphinxbase expands it and no `-maxhmmpf` cap). Wake spotting takes 0.03 alone and 0.05
