@@ -17,8 +17,8 @@ import Testing
       let intents = try understander.understand(text).intents
       #expect(intents.count == 1, "\(text): \(intents)")
       #expect(intents.map(SlotPlausibility.standard.implausibleSlots) == [[slot]], "\(text): \(intents)")
-      let plausible = understander.hasPlausibleSlots(text)
-      #expect(!plausible, "\(text)")
+      let accepted = understander.hasPlausibleSlots(text)
+      #expect(!accepted, "\(text)")
     }
     let plausible = [
       "set the temperature to seventy two", "set the temperature to twenty one and a half",
@@ -29,8 +29,8 @@ import Testing
     for text in plausible {
       let intents = try understander.understand(text).intents
       #expect(intents.first?.name != IntentCatalog.none, "\(text)")
-      let isPlausible = understander.hasPlausibleSlots(text)
-      #expect(isPlausible, "\(text): \(intents)")
+      let accepted = understander.hasPlausibleSlots(text)
+      #expect(accepted, "\(text): \(intents)")
     }
   }
 
@@ -52,8 +52,8 @@ import Testing
       where !line.hasPrefix("#") {
         let text = String(line.split(separator: "\t").last ?? "")
         sentences += 1
-        let plausible = understander.hasPlausibleSlots(text)
-        #expect(plausible, "\(set): \(text)")
+        let accepted = understander.hasPlausibleSlots(text)
+        #expect(accepted, "\(set): \(text)")
       }
     }
     #expect(sentences == 200)
