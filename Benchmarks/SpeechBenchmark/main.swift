@@ -322,6 +322,9 @@ struct CommandScore {
   var processing = 0.0
   var processor = 0.0
   var fallbacks = 0
+  /// Each command the language model heard after the grammar's path was turned away: what was
+  /// said and heard, its confidence, and whether it gave the command.
+  var fallbackCommands: [String] = []
   var misses: [String] = []
   /// The commands heard right, by voice.
   var correctByVoice: [String: Int] = [:]
@@ -354,7 +357,12 @@ struct CommandScore {
     score.words += example.text.split(separator: " ").count
     score.audio += transcript.audioDuration
     score.processing += transcript.processingTime
-    if mode == .automatic, transcript.search == .freeText { score.fallbacks += 1 }
+    if mode == .automatic, transcript.search == .freeText {
+      score.fallbacks += 1
+      score.fallbackCommands.append(
+        "\(right ? "right" : "wrong"): '\(example.text)' heard '\(transcript.text)' (confidence "
+          + String(format: "%.2f", transcript.confidence) + ", \(voice))")
+    }
     if !right {
       score.misses.append("\(example.intent): '\(example.text)' heard '\(transcript.text)' (\(voice))")
     }
@@ -512,6 +520,9 @@ if let tuned = commandScores.first {
   print("")
   print("misrecognised commands with the defaults (\(tuned.misses.count)):")
   for miss in tuned.misses { print("  \(miss)") }
+  print("")
+  print("commands heard by the language model with the defaults (\(tuned.fallbackCommands.count)):")
+  for fallback in tuned.fallbackCommands { print("  \(fallback)") }
   print("")
   print("other speech heard as commands with the defaults (\(tuned.otherHeardAsCommands.count)):")
   for sentence in tuned.otherHeardAsCommands { print("  \(sentence)") }
