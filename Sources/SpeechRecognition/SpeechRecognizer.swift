@@ -611,11 +611,32 @@ public final class SpeechRecognizer {
   /// Finds every occurrence of the wake phrase in 16 kHz mono samples.
   ///
   /// The samples are decoded as one utterance of a stream of their own, so the result does not
-  /// depend on audio decoded before, and times count from the first sample. Hits are in order;
-  /// pronunciations detected over the same stretch are one hit. With `wakeVerification`, only the
-  /// hits that pass it are returned. Audio should start with some background sound: a phrase in the
+  /// depend on audio decoded before, and times count from the first sample. With `endpointing`,
+  /// audio whose speech starts more than a second in is spotted from half a second before the
+  /// speech, the lead-in of the clips spotting was measured on: before a phrase that espeak-ng says
+  /// after 1.5 s or more of quiet or road noise, the keyphrase search found nothing in the whole
+  /// audio, and after 1 s it placed the phrase 0.4 s early. Hits are in order; pronunciations
+  /// detected over the same stretch are one hit. With `wakeVerification`, only the hits that pass
+  /// it are returned. Audio should start with some background sound: a phrase in the
   /// very first frames is missed.
   public func spotWakeWord(samples: [Int16]) throws -> [WakeWordHit] {
+    let leadIn = Int(Self.spottingLeadIn * Double(WAVFile.sampleRate))
+    let start =
+      configuration.endpointing.map {
+        Endpointing(threshold: $0.threshold, lead: Self.spottingLeadIn, trail: 0).speechRange(of: samples)
+          .lowerBound
+      } ?? 0
+    guard start >= leadIn else { return try spotWakeWord(decoding: samples) }
+    let shift = Double(start) / Double(WAVFile.sampleRate)
+    return try spotWakeWord(decoding: Array(samples[start...])).map {
+      WakeWordHit(phrase: $0.phrase, start: $0.start + shift, end: $0.end + shift)
+    }
+  }
+
+  /// Seconds of audio kept before the speech for spotting, when there is more than twice as much.
+  private static let spottingLeadIn = 0.5
+
+  private func spotWakeWord(decoding samples: [Int16]) throws -> [WakeWordHit] {
     try wakeDecoder.decodeUtterance(samples[...], search: SearchName.wake)
     guard wakeDecoder.hypothesis() != nil else { return [] }
     let seconds = { (frame: Int) in Double(frame) / PocketSphinxDecoder.framesPerSecond }

@@ -413,6 +413,21 @@ import Testing
 
 /// The wake phrase "hey cabin" by keyphrase spotting.
 @Suite(.serialized) struct WakeWordTests {
+  @Test func findsTheWakePhraseAfterALongQuietLeadIn() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let clip = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
+    // 2.5 s before the clip's own 0.5 s: decoded whole, the keyphrase search found nothing here.
+    let lead = try await Support.noise(seconds: 2.5, in: directory)
+    let (hits, transcript) = try recognizer.recognizeAfterWakePhrase(samples: lead + clip)
+    try #require(hits.count == 1, "\(hits)")
+    #expect(hits[0].start > 2.8 && hits[0].start < 3.5, "\(hits[0])")
+    #expect(transcript.text == "open the window", "heard '\(transcript.text)'")
+  }
+
   @Test func findsTheWakePhraseAfterLeadInNoise() async throws {
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }

@@ -69,4 +69,16 @@ enum Support {
       [url.path, voice, String(speed), noise, text])
     return url
   }
+
+  /// `seconds` of the fixtures' faint noise floor (the `quiet` noise of `clip`).
+  static func noise(seconds: Double, in directory: URL) async throws -> [Int16] {
+    let url = directory.appendingPathComponent("\(UUID().uuidString).wav")
+    try await run(
+      "sox",
+      [
+        "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", url.path, "synth", "\(seconds)", "brownnoise",
+        "vol", "0.01",
+      ])
+    return try WAVFile.samples(contentsOf: url)
+  }
 }
