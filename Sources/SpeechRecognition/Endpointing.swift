@@ -39,23 +39,9 @@ public struct Endpointing: Sendable, Equatable {
   /// The range of `samples` to decode: all of them when no frame stands out from the floor (silence,
   /// or steady noise), or when the audio is shorter than ten frames.
   public func speechRange(of samples: [Int16]) -> Range<Int> {
-    let frameCount = samples.count / Self.frameSamples
+    let energies = Self.frameEnergies(samples[...])
+    let frameCount = energies.count
     guard frameCount >= 10 else { return samples.indices }
-    var energies = [Double](repeating: 0, count: frameCount)
-    samples.withUnsafeBufferPointer { pointer in
-      var previous = Double(pointer[0])
-      for frame in 0..<frameCount {
-        var sum = 0.0
-        for index in frame * Self.frameSamples..<(frame + 1) * Self.frameSamples {
-          let sample = Double(pointer[index])
-          let emphasised = sample - 0.97 * previous
-          previous = sample
-          sum += emphasised * emphasised
-        }
-        // The floor keeps digital silence finite.
-        energies[frame] = 10 * log10(sum / Double(Self.frameSamples) + 1)
-      }
-    }
     let floor = energies.sorted()[frameCount / 10]
     guard let first = energies.firstIndex(where: { $0 > floor + threshold }),
       let last = energies.lastIndex(where: { $0 > floor + threshold })
@@ -64,5 +50,27 @@ public struct Endpointing: Sendable, Equatable {
     let start = max(0, first * Self.frameSamples - Int(lead * rate))
     let end = min(samples.count, (last + 1) * Self.frameSamples + Int(trail * rate))
     return start..<end
+  }
+
+  /// The energy of each whole 10 ms frame of `samples` after pre-emphasis, in decibels.
+  static func frameEnergies(_ samples: ArraySlice<Int16>) -> [Double] {
+    let frameCount = samples.count / frameSamples
+    guard frameCount > 0 else { return [] }
+    var energies = [Double](repeating: 0, count: frameCount)
+    samples.withUnsafeBufferPointer { pointer in
+      var previous = Double(pointer[0])
+      for frame in 0..<frameCount {
+        var sum = 0.0
+        for index in frame * frameSamples..<(frame + 1) * frameSamples {
+          let sample = Double(pointer[index])
+          let emphasised = sample - 0.97 * previous
+          previous = sample
+          sum += emphasised * emphasised
+        }
+        // The floor keeps digital silence finite.
+        energies[frame] = 10 * log10(sum / Double(frameSamples) + 1)
+      }
+    }
+    return energies
   }
 }

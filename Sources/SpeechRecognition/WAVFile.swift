@@ -26,6 +26,35 @@ public enum WAVFile {
     -> [Int16]
   {
     let bytes = [UInt8](data)
+    let chunk = try dataChunk(in: bytes, source: source, lengthMayBeUnknown: lengthMayBeUnknown)
+    guard chunk.count % 2 == 0 else {
+      throw AudioFormatError(source: source, problem: .oddByteCount(chunk.count))
+    }
+    return stride(from: chunk.lowerBound, to: chunk.upperBound, by: 2).map {
+      Int16(bitPattern: uint16(bytes, $0))
+    }
+  }
+
+  /// Where the samples of a WAV stream start, once `bytes`, its first bytes, hold the whole header:
+  /// nil while they end inside it. The stream's data chunk runs to the stream's end, whatever
+  /// length it claims (as with `lengthMayBeUnknown`).
+  /// - Throws: `AudioFormatError` when the header is not RIFF/WAVE or the format is not 16 kHz
+  ///   mono 16-bit PCM.
+  public static func samplesStart(inStreamPrefix bytes: [UInt8], source: String) throws -> Int? {
+    do {
+      return try dataChunk(in: bytes, source: source, lengthMayBeUnknown: true).lowerBound
+    } catch let error as AudioFormatError {
+      switch error.problem {
+      case .truncated, .missingData: return nil
+      default: throw error
+      }
+    }
+  }
+
+  /// The byte range of the `data` chunk's body, after checking the `fmt ` chunk before it.
+  private static func dataChunk(in bytes: [UInt8], source: String, lengthMayBeUnknown: Bool) throws
+    -> Range<Int>
+  {
     func fail(_ problem: AudioFormatError.Problem) -> AudioFormatError {
       AudioFormatError(source: source, problem: problem)
     }
@@ -50,8 +79,7 @@ public enum WAVFile {
         formatSeen = true
       case "data":
         guard formatSeen else { throw fail(.missingFormat) }
-        guard size % 2 == 0 else { throw fail(.oddByteCount(size)) }
-        return stride(from: body, to: body + size, by: 2).map { Int16(bitPattern: uint16(bytes, $0)) }
+        return body..<body + size
       default:
         break
       }

@@ -1,0 +1,125 @@
+import CabinTestKit
+import Foundation
+import SpeechRecognition
+import Testing
+
+/// `StreamSegmenter` over a stream of espeak-ng commands between stretches of noise, spotted by the
+/// real recogniser.
+@Suite(.serialized) struct StreamSegmenterTests {
+  /// Seconds of `samples`.
+  private static func seconds(_ samples: Int) -> Double { Double(samples) / Double(WAVFile.sampleRate) }
+
+  /// What `events` are, without their samples.
+  private static func describe(_ events: [StreamSegmenter.Event]) -> [String] {
+    events.map { event in
+      switch event {
+      case .wakePhrase(let hit): "phrase at \(hit.start)-\(hit.end) s"
+      case .command(_, let samples, let start): "command at \(start) s for \(seconds(samples.count)) s"
+      }
+    }
+  }
+
+  /// The events of `stream` fed in chunks of `chunkSizes` (repeated) and then ended.
+  private static func events(
+    of stream: [Int16], chunkSizes: [Int], recognizer: SpeechRecognizer
+  ) throws -> [StreamSegmenter.Event] {
+    var segmenter = StreamSegmenter()
+    var events: [StreamSegmenter.Event] = []
+    var index = 0
+    var chunk = 0
+    while index < stream.count {
+      let end = min(stream.count, index + chunkSizes[chunk % chunkSizes.count])
+      events += try segmenter.append(stream[index..<end], spot: recognizer.spotWakeWord(samples:))
+      index = end
+      chunk += 1
+    }
+    return events + (try segmenter.finish(spot: recognizer.spotWakeWord(samples:)))
+  }
+
+  @Test func eachCommandIsCutFromTheStreamAfterItsWakePhraseWhateverTheChunks() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    // The voices and speeds of WakeWordTests whose phrase the recogniser spots.
+    let first = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
+    let second = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "hey cabin, how is the forecast", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let gap = try await Support.noise(seconds: 2.5, in: directory)
+    let lead = try await Support.noise(seconds: 1.7, in: directory)
+    let stream = lead + first + gap + second + gap
+    let firstStart = Self.seconds(lead.count)
+    let secondStart = Self.seconds(lead.count + first.count + gap.count)
+
+    let events = try Self.events(of: stream, chunkSizes: [1_600], recognizer: recognizer)
+    let hits = events.compactMap { event -> WakeWordHit? in
+      guard case .wakePhrase(let hit) = event else { return nil }
+      return hit
+    }
+    let commands = events.compactMap { event -> (hit: WakeWordHit, samples: [Int16], start: Double)? in
+      guard case .command(let hit, let samples, let start) = event else { return nil }
+      return (hit, samples, start)
+    }
+    try #require(hits.count == 2 && commands.count == 2, "events: \(Self.describe(events))")
+    // Each phrase is announced before its command, and each command follows its own phrase.
+    #expect(
+      events.map { if case .wakePhrase = $0 { "wake" } else { "command" } } == [
+        "wake", "command", "wake", "command",
+      ])
+    #expect(commands.map(\.hit) == hits)
+    // Each clip holds 0.5 s of noise before "hey".
+    for (hit, clipStart) in zip(hits, [firstStart, secondStart]) {
+      #expect(hit.start > clipStart + 0.3 && hit.start < clipStart + 1.0, "\(hit) in a clip at \(clipStart)")
+    }
+    // A command starts half a second before its phrase and ends in the gap after its clip.
+    let ends = commands.map { $0.start + Self.seconds($0.samples.count) }
+    #expect(abs(commands[0].start - (hits[0].start - 0.5)) < 0.01)
+    #expect(ends[0] > firstStart + Self.seconds(first.count) - 0.4, "ends at \(ends[0])")
+    #expect(ends[0] < secondStart, "ends at \(ends[0])")
+    #expect(ends[1] > secondStart + Self.seconds(second.count) - 0.4, "ends at \(ends[1])")
+
+    let transcripts = try commands.map { try recognizer.recognizeAfterWakePhrase(samples: $0.samples) }
+    #expect(transcripts.map { $0.wakeWords.count } == [1, 1])
+    #expect(transcripts[0].transcript.text == "open the window", "heard '\(transcripts[0].transcript.text)'")
+    #expect(transcripts[1].transcript.text.contains("forecast"), "heard '\(transcripts[1].transcript.text)'")
+
+    // The chunks a stream arrives in change nothing: the windows are cut at the same samples.
+    var generator = SeededGenerator(seed: 7)
+    let sizes = (0..<50).map { _ in Int.random(in: 1...9_000, using: &generator) }
+    let inRandomChunks = try Self.events(of: stream, chunkSizes: sizes, recognizer: recognizer) == events
+    let inOneChunk = try Self.events(of: stream, chunkSizes: [stream.count], recognizer: recognizer) == events
+    #expect(inRandomChunks)
+    #expect(inOneChunk)
+  }
+
+  @Test func aPhraseThatNothingFollowsHasNoCommandAndTalkHasNoPhrase() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let phrase = try WAVFile.samples(
+      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let talk = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "we should stop for lunch somewhere near the lake", voice: "en-gb", speed: 160, noise: "quiet",
+        in: directory))
+    let lead =
+      try await Support.noise(seconds: 1, in: directory) + talk
+      + (try await Support.noise(seconds: 2, in: directory))
+    let stream = lead + phrase + (try await Support.noise(seconds: 5, in: directory)) + phrase
+
+    let events = try Self.events(of: stream, chunkSizes: [4_000], recognizer: recognizer)
+    // The phrase is announced and, with nothing said in the 3 s after it, no command follows; the
+    // stream's last phrase, cut off by its end, is announced the same way.
+    try #require(events.count == 2, "events: \(Self.describe(events))")
+    guard case .wakePhrase(let hit) = events[0], case .wakePhrase(let last) = events[1] else {
+      Issue.record("expected two phrases and nothing else: \(Self.describe(events))")
+      return
+    }
+    let phraseStart = Self.seconds(lead.count)
+    #expect(hit.start > phraseStart + 0.3 && hit.start < phraseStart + 1.0, "\(hit), clip at \(phraseStart)")
+    let lastStart = Self.seconds(stream.count - phrase.count)
+    #expect(last.start > lastStart + 0.3 && last.start < lastStart + 1.0, "\(last), clip at \(lastStart)")
+  }
+}
