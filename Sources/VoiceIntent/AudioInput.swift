@@ -51,6 +51,13 @@ enum AudioInput {
     (Array("FORM".utf8), "AIFF"),
   ]
 
+  /// The error for a stream whose first `bytes` are a container format's, certainly not raw PCM.
+  static func foreignFormatError(_ bytes: [UInt8], source: String) -> VoiceError? {
+    guard let foreign = foreignSignatures.first(where: { bytes.starts(with: $0.bytes) }) else { return nil }
+    return .unsupportedAudioFormat(
+      "\(source) looks like \(foreign.format); expected a WAV stream or raw 16 kHz mono 16-bit PCM")
+  }
+
   /// The samples from `source`.
   static func samples(from source: AudioSource, limits: AudioLimits) throws(VoiceError) -> [Int16] {
     switch source {
@@ -135,10 +142,7 @@ enum AudioInput {
         throw Self.voiceError(error)
       }
     } else {
-      if let foreign = foreignSignatures.first(where: { bytes.starts(with: $0.bytes) }) {
-        throw VoiceError.unsupportedAudioFormat(
-          "\(source) looks like \(foreign.format); expected a WAV stream or raw 16 kHz mono 16-bit PCM")
-      }
+      if let error = foreignFormatError(bytes, source: source) { throw error }
       guard bytes.count % 2 == 0 else {
         throw VoiceError.invalidAudio(
           AudioFormatError(source: source, problem: .oddByteCount(bytes.count)).description)

@@ -9,13 +9,18 @@ import Synchronization
 /// the `State` property and the service's signals.
 ///
 /// `State` is `processing` while any recognition decodes, else `listening` while any reads its
-/// audio, else `idle`; each change goes out in `PropertiesChanged` before the call's reply.
+/// audio or a listening session is open, else `idle`; each change goes out in `PropertiesChanged`
+/// before the call's reply.
 final class Recognition: Sendable {
   private struct Activity {
     var listening = 0
     var processing = 0
+    /// Open listening sessions; they do not count against the limit of recognitions at once.
+    var sessions = 0
 
-    var state: String { processing > 0 ? "processing" : listening > 0 ? "listening" : "idle" }
+    var state: String {
+      processing > 0 ? "processing" : listening > 0 || sessions > 0 ? "listening" : "idle"
+    }
   }
 
   private enum Phase {
@@ -83,6 +88,12 @@ final class Recognition: Sendable {
     for hit in heard.wakeWords {
       emit("WakeWordDetected", [.string(seat), .double(hit.start)])
     }
+    return try deliver(heard, seat: seat, dialogue: dialogue)
+  }
+
+  /// Understands what was heard and sends `IntentsRecognized`; answers `(transcript, confidence,
+  /// intents)`, empty when nothing was recognised.
+  func deliver(_ heard: HeardAudio, seat: String, dialogue: String) throws(VoiceError) -> [DBusValue] {
     let transcript = heard.transcript
     logger.debug(
       "heard",
@@ -99,6 +110,37 @@ final class Recognition: Sendable {
       "IntentsRecognized",
       [.string(transcript.text), .double(transcript.confidence), .string(seat), .string(dialogue), intents])
     return [.string(transcript.text), .double(transcript.confidence), intents]
+  }
+
+  /// Counts an open listening session as listening in `State` until `sessionClosed()`.
+  func sessionOpened() {
+    activity.withLock { activity in
+      activity.sessions += 1
+      publish(activity.state)
+    }
+  }
+
+  /// Ends what `sessionOpened()` began.
+  func sessionClosed() {
+    activity.withLock { activity in
+      activity.sessions -= 1
+      publish(activity.state)
+    }
+  }
+
+  /// Runs `body` counted as processing in `State`.
+  func processing<T>(_ body: () throws -> T) rethrows -> T {
+    activity.withLock { activity in
+      activity.processing += 1
+      publish(activity.state)
+    }
+    defer {
+      activity.withLock { activity in
+        activity.processing -= 1
+        publish(activity.state)
+      }
+    }
+    return try body()
   }
 
   private func begin(maximum: Int) throws(VoiceError) {

@@ -93,6 +93,21 @@ public final class SpeechEngine: Sendable {
     }
   }
 
+  /// `hear(_:)` on the calling thread, for a thread that owns a live stream; it waits while
+  /// another recognition holds the recogniser.
+  func hearBlocking(_ samples: [Int16]) throws -> HeardAudio {
+    try recognizer.withLock { recognizer in
+      let (wakeWords, transcript) = try recognizer.recognizeAfterWakePhrase(samples: samples)
+      return HeardAudio(wakeWords: wakeWords, transcript: transcript)
+    }
+  }
+
+  /// Spots the wake phrase in `samples` on the calling thread
+  /// (`SpeechRecognizer.spotWakeWord(samples:)`).
+  func spotBlocking(_ samples: [Int16]) throws -> [WakeWordHit] {
+    try recognizer.withLock { try $0.spotWakeWord(samples: samples) }
+  }
+
   private func run<T: Sendable>(
     _ body: @escaping @Sendable (SpeechRecognizer) throws -> T
   ) async throws -> T {

@@ -24,12 +24,15 @@ public enum VoiceError: Error, DBusErrorConvertible, Equatable {
   case audioTooLong(String)
   /// The stream did not end in time.
   case timeout(String)
-  /// As many recognitions as the service runs at once are in progress.
+  /// As many recognitions as the service runs at once are in progress, or the seat already has a
+  /// listening session.
   case busy(String)
   /// The service runs without speech recognition, or the recogniser failed.
   case speechUnavailable(String)
   /// The caller may not have the service open files for it.
   case accessDenied(String)
+  /// No listening session has this id.
+  case unknownSession(String)
 
   /// The D-Bus error with its versioned name.
   public var dbusError: DBusError {
@@ -52,6 +55,7 @@ public enum VoiceError: Error, DBusErrorConvertible, Equatable {
     case .busy(let reason): DBusError("org.cabin.Voice1.Error.Busy", reason)
     case .speechUnavailable(let reason): DBusError("org.cabin.Voice1.Error.SpeechUnavailable", reason)
     case .accessDenied(let reason): DBusError("org.cabin.Voice1.Error.AccessDenied", reason)
+    case .unknownSession(let reason): DBusError("org.cabin.Voice1.Error.UnknownSession", reason)
     }
   }
 }

@@ -16,6 +16,7 @@ extension VoiceService {
     let versions = engine.configuration.modelVersions
     let stage2 = engine.configuration.embedder != nil
     let limits = AudioLimits()
+    let listening = Listening(recognition: recognition)
     let bounds =
       "by default at most \(Int(limits.maximumDuration)) s of audio and \(limits.maximumConcurrent) recognitions at once"
     return DBusInterface(
@@ -68,6 +69,24 @@ extension VoiceService {
           return try await recognition.recognize(.stream(audio), seat: seat, dialogue: dialogue)
         },
         .immediate(
+          "StartListening",
+          in: [.init("audio", .unixFD), .init("seat", .string), .init("dialogue", .string)],
+          out: [.init("session", .string)],
+          documentation:
+            "Listens to a live stream, such as a microphone's, until it ends or StopListening is called: 16 kHz mono 16-bit PCM, raw little-endian or after a WAV header, with no limit on its length. Returns the session's id at once. Each 'hey cabin' spotted goes out in WakeWordDetected within about 2 s, with its offset from the start of the stream; the command after it ends at a pause of 0.8 s (at most 8 s), is recognised as Recognize does, and its intents go out in IntentsRecognized with this seat and dialogue. A command that cannot be understood goes out in RecognitionFailed and listening goes on; a stream in the wrong format, or one that ends inside its header or a sample, ends the session. ListeningEnded says when and why the session ended. A seat has one session at a time. Errors: Busy (the seat already has one), InvalidSeat, SpeechUnavailable."
+        ) { call in
+          let (audio, seat, dialogue) = try call.decode(DBusFileDescriptor.self, String.self, String.self)
+          return [.string(try listening.start(audio, seat: seat, dialogue: dialogue))]
+        },
+        .immediate(
+          "StopListening", in: [.init("session", .string)],
+          documentation:
+            "Stops a listening session within a fraction of a second; a command not yet ended is dropped. ListeningEnded follows. Errors: UnknownSession (no session has the id, or it has ended)."
+        ) { call in
+          try listening.stop(try call.argument(0, as: String.self))
+          return []
+        },
+        .immediate(
           "EndDialogue", in: [.init("dialogue", .string)],
           documentation: "Forgets a dialogue's context."
         ) { call in
@@ -98,7 +117,7 @@ extension VoiceService {
         DBusProperty(
           "State", .string, value: .string("idle"),
           documentation:
-            "idle; listening while audio for Recognize or RecognizeFile is read; processing while it is recognised and understood."
+            "idle; listening while audio for Recognize or RecognizeFile is read or a listening session is open; processing while speech is recognised and understood."
         ),
         DBusProperty(
           "Language", .string, change: .const, value: .string("en-US"),
@@ -126,7 +145,7 @@ extension VoiceService {
         DBusSignalDescription(
           "WakeWordDetected", [.init("seat", .string), .init("offset", .double)],
           documentation:
-            "The wake phrase 'hey cabin' was spotted in audio given to Recognize or RecognizeFile: the speaker's seat and where the phrase starts, in seconds from the start of the audio."
+            "The wake phrase 'hey cabin' was spotted in audio given to Recognize or RecognizeFile, or in a listening session's stream: the speaker's seat and where the phrase starts, in seconds from the start of the audio or stream."
         ),
         DBusSignalDescription(
           "RecognitionFailed",
@@ -135,7 +154,16 @@ extension VoiceService {
             .init("message", .string),
           ],
           documentation:
-            "A Recognize or RecognizeFile call failed: the speaker's seat, the dialogue, and the D-Bus error name and message its caller received."
+            "A Recognize or RecognizeFile call failed, or a listening session's command could not be understood: the speaker's seat, the dialogue, and the D-Bus error name and message (those the caller received, for a call)."
+        ),
+        DBusSignalDescription(
+          "ListeningEnded",
+          [
+            .init("session", .string), .init("seat", .string), .init("error", .string),
+            .init("message", .string),
+          ],
+          documentation:
+            "A listening session ended: its id and seat, and an empty error when its stream ended or StopListening was called, else the D-Bus error name of what ended it (UnsupportedAudioFormat, InvalidAudio, CannotReadAudio, SpeechUnavailable); the message says which, and after how much audio."
         ),
       ])
   }

@@ -3,6 +3,7 @@ import CabinService
 import CabinTestKit
 import Foundation
 import Logging
+import Testing
 import VoiceIntent
 
 /// Synthetic speech, audio in wrong formats, streams and a voice service with speech on a private bus.
@@ -146,5 +147,22 @@ struct Recognized {
       guard case .structure(let fields) = intent, case .string(let name)? = fields.first else { return nil }
       return name
     }
+  }
+}
+
+/// Expects `body` to fail with `org.cabin.Voice1.Error.NAME` and a message containing `words`.
+func expectError(
+  _ name: String, containing words: String, sourceLocation: SourceLocation = #_sourceLocation,
+  _ body: () async throws -> Void
+) async {
+  do {
+    try await body()
+    Issue.record("expected org.cabin.Voice1.Error.\(name)", sourceLocation: sourceLocation)
+  } catch let error as DBusError {
+    #expect(
+      error.name.rawValue == "org.cabin.Voice1.Error.\(name)", "\(error)", sourceLocation: sourceLocation)
+    #expect(error.message.contains(words), "\(error)", sourceLocation: sourceLocation)
+  } catch {
+    Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
   }
 }

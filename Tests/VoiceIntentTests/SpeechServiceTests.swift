@@ -324,20 +324,4 @@ struct SpeechServiceTests {
         member: "RecognizeFile", [.string("/dev/null"), .string(""), .string("")])
     }
   }
-
-  private func expectError(
-    _ name: String, containing words: String, sourceLocation: SourceLocation = #_sourceLocation,
-    _ body: () async throws -> Void
-  ) async {
-    do {
-      try await body()
-      Issue.record("expected org.cabin.Voice1.Error.\(name)", sourceLocation: sourceLocation)
-    } catch let error as DBusError {
-      #expect(
-        error.name.rawValue == "org.cabin.Voice1.Error.\(name)", "\(error)", sourceLocation: sourceLocation)
-      #expect(error.message.contains(words), "\(error)", sourceLocation: sourceLocation)
-    } catch {
-      Issue.record("unexpected \(error)", sourceLocation: sourceLocation)
-    }
-  }
 }
