@@ -38,37 +38,62 @@ extension CabinCommand {
         destination: "org.cabin.Voice1", path: "/org/cabin/Voice", interface: "org.cabin.Voice1",
         member: "Understand", [.string(text), .string(speaker.seat), .string(speaker.dialogue)])
       guard let intents = reply.first else { throw CabinCLIError("unexpected reply \(reply)") }
-      try CabinCommand.printIntents(intents)
+      print(try CabinCommand.intentLines(intents), terminator: "")
     }
   }
 
-  /// `cabin listen FILE.wav`: what the voice service recognised and understood in a recording.
+  /// `cabin listen FILE.wav`: what the voice service recognised and understood in a recording;
+  /// `cabin listen --live`: what it hears in a live stream, as it hears it.
   struct Listen: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
-        "Send a WAV file (16 kHz mono 16-bit PCM) to the voice service as a file descriptor and print the transcript and the intents it understood."
-    )
+        "Send a WAV file (16 kHz mono 16-bit PCM) to the voice service as a file descriptor and print the transcript and the intents it understood; with --live, listen to a stream until it ends.",
+      discussion: """
+        With --live the stream goes to StartListening, and each wake phrase and command is printed \
+        as the service hears it: for example, arecord -q -f S16_LE -r 16000 -c 1 -t raw | cabin \
+        listen --live. It ends with the stream, or Ctrl-C.
+        """)
 
     @OptionGroup var location: BusLocation
 
     @OptionGroup var speaker: SpeakerContext
 
-    @Argument(help: "The recording.")
-    var file: String
+    @Flag(help: "Listen to a live stream (raw or WAV 16 kHz mono 16-bit PCM) until it ends.")
+    var live = false
+
+    @Argument(help: "The recording; with --live, the stream ('-' or none for standard input).")
+    var file: String?
+
+    func validate() throws {
+      if !live, file == nil || file == "-" {
+        throw ValidationError("give a WAV file, or --live to listen to standard input")
+      }
+    }
 
     func run() async throws {
-      let descriptor = open(file, O_RDONLY | O_CLOEXEC)
-      guard descriptor >= 0 else {
-        throw CabinCLIError("cannot open \(file): \(String(cString: strerror(errno)))")
+      let audio: DBusFileDescriptor
+      if let file, file != "-" {
+        let descriptor = open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+          throw CabinCLIError("cannot open \(file): \(String(cString: strerror(errno)))")
+        }
+        // The descriptor travels in the call, so the service needs no access to the caller's path.
+        audio = DBusFileDescriptor(adopting: descriptor)
+      } else {
+        audio = try DBusFileDescriptor(duplicating: STDIN_FILENO)
       }
-      // The descriptor travels in the call, so the service needs no access to the caller's path.
-      let audio = DBusFileDescriptor(adopting: descriptor)
       let connection = try DBusConnection.connect(to: try location.address())
       defer { connection.close() }
-      let reply = try await connection.call(
-        destination: "org.cabin.Voice1", path: "/org/cabin/Voice", interface: "org.cabin.Voice1",
-        member: "Recognize", [.unixFD(audio), .string(speaker.seat), .string(speaker.dialogue)],
-        timeout: .seconds(60))
+      let voice = DBusProxy(
+        connection: connection, destination: "org.cabin.Voice1", path: "/org/cabin/Voice",
+        interface: "org.cabin.Voice1")
+      if live {
+        try await listen(to: audio, voice: voice)
+        return
+      }
+      let reply = try await voice.call(
+        "Recognize", [.unixFD(audio), .string(speaker.seat), .string(speaker.dialogue)], timeout: .seconds(60)
+      )
       guard reply.count == 3, case .string(let transcript) = reply[0], case .double(let confidence) = reply[1]
       else { throw CabinCLIError("unexpected reply \(reply)") }
       guard !transcript.isEmpty else {
@@ -76,13 +101,51 @@ extension CabinCommand {
         return
       }
       print("heard \"\(transcript)\"  confidence \(String(format: "%.2f", confidence))")
-      try CabinCommand.printIntents(reply[2])
+      print(try CabinCommand.intentLines(reply[2]), terminator: "")
+    }
+
+    /// Opens a listening session and prints its seat's signals until the session ends.
+    private func listen(to audio: DBusFileDescriptor, voice: DBusProxy) async throws {
+      let signals = try await voice.signals()
+      let reply = try await voice.call(
+        "StartListening", [.unixFD(audio), .string(speaker.seat), .string(speaker.dialogue)])
+      guard case .string(let session)? = reply.first else { throw CabinCLIError("unexpected reply \(reply)") }
+      Self.write("listening as session \(session) for seat \(speaker.seat)\n")
+      let seat = DBusValue.string(speaker.seat)
+      for await message in signals {
+        let body = message.body
+        switch message.member?.rawValue {
+        case "WakeWordDetected" where body.first == seat:
+          guard case .double(let offset)? = body.last else { continue }
+          Self.write(String(format: "wake phrase at %.2f s\n", offset))
+        case "IntentsRecognized" where body.count == 5 && body[2] == seat:
+          guard case .string(let text) = body[0], case .double(let confidence) = body[1] else { continue }
+          Self.write(
+            "heard \"\(text)\"  confidence \(String(format: "%.2f", confidence))\n"
+              + (try CabinCommand.intentLines(body[4])))
+        case "RecognitionFailed" where body.count == 4 && body[0] == seat:
+          Self.write("failed: \(body[2]): \(body[3])\n")
+        case "ListeningEnded" where body.count == 4 && body[0] == .string(session):
+          guard case .string(let error) = body[2], case .string(let text) = body[3] else { return }
+          guard error.isEmpty else { throw CabinCLIError("\(error): \(text)") }
+          Self.write("\(text)\n")
+          return
+        default:
+          continue
+        }
+      }
+    }
+
+    /// Writes `text` at once, unbuffered, so a pipe sees each event as it comes.
+    private static func write(_ text: String) {
+      FileHandle.standardOutput.write(Data(text.utf8))
     }
   }
 
-  /// Prints the intents of an `Understand` or `Recognize` reply, one per line with its slots below.
-  fileprivate static func printIntents(_ reply: DBusValue) throws {
+  /// The intents of an `Understand` or `Recognize` reply, one per line with its slots below.
+  fileprivate static func intentLines(_ reply: DBusValue) throws -> String {
     guard case .array(_, let intents) = reply else { throw CabinCLIError("unexpected intents \(reply)") }
+    var lines = ""
     for intent in intents {
       guard case .structure(let fields) = intent, fields.count == 5,
         case .string(let name) = fields[0], case .double(let confidence) = fields[1],
@@ -91,15 +154,16 @@ extension CabinCommand {
       else { continue }
       var line = "\(name)  confidence \(String(format: "%.2f", confidence))  stage \(stage)"
       if !zone.isEmpty { line += "  zone \(zone)" }
-      print(line)
+      lines += line + "\n"
       for slot in slots {
         guard case .string(let slotName) = slot.key, case .structure(let typed) = slot.value,
           typed.count == 2,
           case .string(let type) = typed[0], case .variant(let value) = typed[1]
         else { continue }
-        print("  \(slotName) (\(type)): \(value)")
+        lines += "  \(slotName) (\(type)): \(value)\n"
       }
     }
+    return lines
   }
 
   /// `cabin eval ...`: measurements against labelled data.

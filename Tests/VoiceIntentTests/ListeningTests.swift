@@ -122,6 +122,29 @@ struct ListeningTests {
     #expect(message.hasPrefix("the stream ended after"), "\(message)")
   }
 
+  @Test func cabinListenLivePrintsEachPhraseAndCommandOfStandardInput() async throws {
+    let directory = try SpeechFixtures.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let service = try await SpeechService()
+    let (samples, _) = try await Self.twoCommands(in: directory)
+    let cabin = SpeechFixtures.buildDirectory.appendingPathComponent("cabin").path
+    let heard = try await ExternalTool.run(
+      cabin, ["listen", "--live", "--bus", service.bus.address, "--seat", "rear_right"],
+      input: WAVFile.data(samples: samples))
+    #expect(heard.status == 0, "\(heard.error)")
+    let lines = heard.output.split(separator: "\n").map(String.init)
+    #expect(lines.first?.hasPrefix("listening as session") == true, "\(heard.output)")
+    #expect(lines.filter { $0.hasPrefix("wake phrase at") }.count == 2, "\(heard.output)")
+    #expect(lines.contains { $0.hasPrefix("window.open  confidence") }, "\(heard.output)")
+    #expect(lines.contains { $0.hasPrefix("weather.query  confidence") }, "\(heard.output)")
+    #expect(lines.last?.hasPrefix("the stream ended after") == true, "\(heard.output)")
+
+    let refused = try await ExternalTool.run(
+      cabin, ["listen", "--live", "--bus", service.bus.address], input: Data("OggS and more".utf8))
+    #expect(refused.status != 0)
+    #expect(refused.error.contains("org.cabin.Voice1.Error.UnsupportedAudioFormat"), "\(refused.error)")
+  }
+
   @Test func stopListeningEndsASessionAndEachSeatHasOneAtATime() async throws {
     let service = try await SpeechService()
     let ended = try await service.signals("ListeningEnded")
