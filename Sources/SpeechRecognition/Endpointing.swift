@@ -52,13 +52,14 @@ public struct Endpointing: Sendable, Equatable {
     return start..<end
   }
 
-  /// The energy of each whole 10 ms frame of `samples` after pre-emphasis, in decibels.
-  static func frameEnergies(_ samples: ArraySlice<Int16>) -> [Double] {
+  /// The energy of each whole 10 ms frame of `samples` after pre-emphasis, in decibels;
+  /// `previous` is the sample before them, when they continue a stream.
+  static func frameEnergies(_ samples: ArraySlice<Int16>, after previous: Int16? = nil) -> [Double] {
     let frameCount = samples.count / frameSamples
     guard frameCount > 0 else { return [] }
     var energies = [Double](repeating: 0, count: frameCount)
     samples.withUnsafeBufferPointer { pointer in
-      var previous = Double(pointer[0])
+      var previous = Double(previous ?? pointer[0])
       for frame in 0..<frameCount {
         var sum = 0.0
         for index in frame * frameSamples..<(frame + 1) * frameSamples {

@@ -1,80 +1,75 @@
 /// Cuts a continuous stream of 16 kHz mono samples, such as a microphone's, into spoken commands:
-/// the wake phrase is spotted in overlapping windows of the stream, and the command after each
-/// phrase ends where the speaker pauses.
+/// the stream is split into utterances where the speaker pauses, each utterance is searched for the
+/// wake phrase as the recogniser searches a clip, and the speech after a phrase is its command.
 ///
-/// The segmenter decodes nothing itself: it hands each window to a `spot` function
-/// (`SpeechRecognizer.spotWakeWord(samples:)`), which decodes it as it decodes a clip, with the
-/// cepstral mean of the window alone. Spotting frame by frame would switch pocketsphinx to its
-/// running mean, with which the recogniser was never measured. A window of `window` seconds is
-/// spotted every `hop` seconds, and a hit counts in a window only when the window holds `margin`
-/// seconds of audio before and after it, the audio that wake verification decodes around a hit.
-/// With the standard settings every phrase up to 1.5 s long lies whole, with its margins, in one
-/// window, and each second of the stream is decoded 2.25 times.
+/// The segmenter decodes nothing itself: it hands each utterance to a `spot` function
+/// (`SpeechRecognizer.spotWakeWord(samples:)`), with `lead` seconds of audio before its first
+/// speech frame and `trail` after its last, the shape of the clips spotting was measured on. On
+/// `cabin-eval-speech --set tuning` (its stream of 30 phrase clips, whole clips finding 24) this
+/// found 21 or 22 at 0.055 s of processor time per second of stream. Fixed windows of 4.5 s every
+/// 2 s, tried first, found 21 at 0.086; longer windows found fewer (14 with 6 s every 3 s, 11 with
+/// 8 s every 4 s), and 3.5 s every second found 22 at 0.124: the more of other speech and noise a
+/// decode holds, the less its cepstral mean suits the phrase.
 ///
-/// A command starts `margin` before its phrase, so that the recogniser finds the phrase again and
-/// decodes what follows it (`SpeechRecognizer.recognizeAfterWakePhrase(samples:mode:)`). It ends
-/// `pause` seconds after the last frame that stands `threshold` decibels above the noise floor
-/// (the quietest tenth of the window the phrase was spotted in), or after `longestCommand`
-/// seconds. A phrase that nothing follows within `firstWordWait` seconds has no command: the
-/// recogniser, made to find a command after the phrase, would hear a short word in the noise.
-/// Spotting goes on after the command's end, or after the wait.
+/// A frame is speech when its energy (`Endpointing`'s measure) stands `threshold` decibels above
+/// the noise floor, the quietest tenth of the `floorWindow` seconds before it. An utterance ends
+/// after `pause` seconds without speech; one that runs past `longestUtterance` is searched in
+/// pieces that overlap by `overlap` seconds, so that a phrase on a cut lies whole in a piece. The
+/// command of a phrase is the rest of its utterance, or, when the phrase ends it, the next
+/// utterance if it starts within `firstWordWait` seconds; a phrase that nothing follows has none.
+/// Each decision is taken frame by frame from the start of the stream, so the events do not depend
+/// on the chunks the stream comes in.
 public struct StreamSegmenter: Sendable {
-  /// How the stream is windowed and a command ended.
+  /// How the stream is split and a command ended.
   public struct Settings: Sendable, Equatable {
-    /// Seconds of audio decoded in each spotting pass.
-    public var window: Double
-    /// Seconds between the starts of two spotting windows.
-    public var hop: Double
-    /// Seconds a window must hold before and after a hit for it to count there; also what a
-    /// command keeps before its phrase.
-    public var margin: Double
-    /// Seconds without speech that end a command.
+    /// Seconds of audio kept before an utterance's first speech frame.
+    public var lead: Double
+    /// Seconds of audio kept after an utterance's last speech frame.
+    public var trail: Double
+    /// Seconds without speech that end an utterance.
     public var pause: Double
-    /// Seconds waited after the phrase for the command to start.
+    /// The longest utterance searched whole, in seconds.
+    public var longestUtterance: Double
+    /// Seconds by which the pieces of a longer utterance overlap.
+    public var overlap: Double
+    /// Seconds waited after a phrase that ends its utterance for the command to start.
     public var firstWordWait: Double
-    /// The longest a command may run after its phrase, in seconds.
-    public var longestCommand: Double
+    /// Seconds of audio the noise floor is taken from.
+    public var floorWindow: Double
     /// Decibels above the noise floor that count as speech (`Endpointing.threshold`).
     public var threshold: Double
 
     /// Creates settings.
     public init(
-      window: Double, hop: Double, margin: Double, pause: Double, firstWordWait: Double,
-      longestCommand: Double, threshold: Double
+      lead: Double, trail: Double, pause: Double, longestUtterance: Double, overlap: Double,
+      firstWordWait: Double, floorWindow: Double, threshold: Double
     ) {
-      self.window = window
-      self.hop = hop
-      self.margin = margin
+      self.lead = lead
+      self.trail = trail
       self.pause = pause
+      self.longestUtterance = longestUtterance
+      self.overlap = overlap
       self.firstWordWait = firstWordWait
-      self.longestCommand = longestCommand
+      self.floorWindow = floorWindow
       self.threshold = threshold
     }
 
-    /// Windows of 4.5 s every 2 s with margins of 0.5 s (the wake verification decodes 0.3 s
-    /// before a hit and 0.4 s after it); a command ends after a pause of 0.8 s, 3 s without a
-    /// word after the phrase, or 8 s; speech is `Endpointing.standard`'s 9 dB above the floor.
+    /// Utterances with 0.5 s before and 0.3 s after them, as the speech fixtures and benchmark
+    /// clips have; a pause of 0.8 s ends one; pieces of at most 8 s overlapping by 1.5 s; 3 s of
+    /// waiting for a command; the floor over the last 5 s; speech `Endpointing.standard`'s 9 dB
+    /// above it.
     public static let standard = Settings(
-      window: 4.5, hop: 2, margin: 0.5, pause: 0.8, firstWordWait: 3, longestCommand: 8,
-      threshold: Endpointing.standard.threshold)
+      lead: 0.5, trail: 0.3, pause: 0.8, longestUtterance: 8, overlap: 1.5, firstWordWait: 3,
+      floorWindow: 5, threshold: Endpointing.standard.threshold)
   }
 
   /// What the stream held.
   public enum Event: Sendable, Equatable {
     /// The wake phrase, in seconds from the start of the stream.
     case wakePhrase(WakeWordHit)
-    /// The audio of a command, from `margin` before its wake phrase to its end, and where that
-    /// audio starts, in seconds from the start of the stream.
+    /// The audio of a command, from `lead` before its wake phrase to `trail` after its last
+    /// speech, and where that audio starts, in seconds from the start of the stream.
     case command(after: WakeWordHit, samples: [Int16], start: Double)
-  }
-
-  private struct Capture {
-    var hit: WakeWordHit
-    /// Where the command's audio starts and its phrase ends, as stream sample indices.
-    var from: Int
-    var phraseEnd: Int
-    /// The spotting window's noise floor, in decibels.
-    var noiseFloor: Double
   }
 
   /// The segmenter's settings.
@@ -82,126 +77,138 @@ public struct StreamSegmenter: Sendable {
   /// The samples kept, from stream index `offset` on.
   private var samples: [Int16] = []
   private var offset = 0
-  /// Where the next spotting window ends, and where the last one ended.
-  private var nextWindowEnd: Int
-  private var spottedUpTo = 0
-  /// Hits must start here or later: the end of the last command.
-  private var floor = 0
-  private var capture: Capture?
+  /// Frames whose energy is known; the energies of the last `floorWindow` seconds of them.
+  private var frames = 0
+  private var recentEnergies: [Double] = []
+  /// The current utterance's first and last speech frames.
+  private var utterance: (first: Int, last: Int)?
+  /// A phrase that ended its utterance, waiting for its command.
+  private var waiting: WakeWordHit?
+  /// Hits must start here or later (a sample index): the end of the last phrase or command.
+  private var claimedUpTo = 0
 
   /// Creates a segmenter for a stream that starts now.
   public init(settings: Settings = .standard) {
     self.settings = settings
-    nextWindowEnd = Self.samples(settings.window)
   }
 
   /// Seconds of audio taken from the stream so far.
-  public var duration: Double { Double(end) / Double(WAVFile.sampleRate) }
+  public var duration: Double { Double(offset + samples.count) / Double(WAVFile.sampleRate) }
 
   /// Takes the next samples of the stream and returns what they complete, in order. `spot` finds
-  /// the wake phrase in a window, with times in seconds from the window's start.
+  /// the wake phrase in a stretch of audio, with times in seconds from its start.
   public mutating func append<Failure: Error>(
     _ newSamples: some Collection<Int16>, spot: ([Int16]) throws(Failure) -> [WakeWordHit]
   ) throws(Failure) -> [Event] {
     samples.append(contentsOf: newSamples)
-    return try advance(final: false, spot: spot)
-  }
-
-  /// Ends the stream: spots the audio no window has covered yet and ends a command in progress.
-  public mutating func finish<Failure: Error>(
-    spot: ([Int16]) throws(Failure) -> [WakeWordHit]
-  ) throws(Failure) -> [Event] {
-    try advance(final: true, spot: spot)
-  }
-
-  private var end: Int { offset + samples.count }
-
-  private static func samples(_ seconds: Double) -> Int { Int(seconds * Double(WAVFile.sampleRate)) }
-
-  private static func seconds(_ samples: Int) -> Double { Double(samples) / Double(WAVFile.sampleRate) }
-
-  private mutating func advance<Failure: Error>(
-    final: Bool, spot: ([Int16]) throws(Failure) -> [WakeWordHit]
-  ) throws(Failure) -> [Event] {
     var events: [Event] = []
-    while true {
-      if let capture {
-        guard let (commandEnd, spoken) = commandEnd(of: capture, final: final) else { break }
-        if spoken {
-          events.append(
-            .command(
-              after: capture.hit, samples: Array(samples[(capture.from - offset)..<(commandEnd - offset)]),
-              start: Self.seconds(capture.from)))
-        }
-        self.capture = nil
-        floor = commandEnd
-        nextWindowEnd = max(0, commandEnd - Self.samples(settings.margin)) + Self.samples(settings.window)
-        spottedUpTo = commandEnd
-        dropSamples(before: commandEnd - Self.samples(settings.margin))
-        continue
-      }
-      let windowEnd = min(nextWindowEnd, end)
-      guard windowEnd == nextWindowEnd || (final && end > spottedUpTo) else { break }
-      let windowStart = max(0, windowEnd - Self.samples(settings.window), offset)
-      let window = Array(samples[(windowStart - offset)..<(windowEnd - offset)])
-      spottedUpTo = windowEnd
-      let startSeconds = Self.seconds(windowStart)
-      let hits = try spot(window).map {
-        WakeWordHit(phrase: $0.phrase, start: $0.start + startSeconds, end: $0.end + startSeconds)
-      }
-      let margin = settings.margin
-      let accepted = hits.first { hit in
-        hit.start >= Self.seconds(floor) && (windowStart == 0 || hit.start >= startSeconds + margin)
-          && (final || hit.end <= Self.seconds(windowEnd) - margin)
-      }
-      if let hit = accepted {
-        events.append(.wakePhrase(hit))
-        let energies = Endpointing.frameEnergies(window[...]).sorted()
-        capture = Capture(
-          hit: hit, from: max(windowStart, Self.samples(hit.start - margin)),
-          phraseEnd: min(end, Self.samples(hit.end)),
-          noiseFloor: energies.isEmpty ? 0 : energies[energies.count / 10])
-        continue
-      }
-      if windowEnd < nextWindowEnd { break }
-      nextWindowEnd += Self.samples(settings.hop)
-      dropSamples(before: nextWindowEnd - Self.samples(settings.window))
+    let frameSamples = Endpointing.frameSamples
+    while (frames + 1) * frameSamples <= offset + samples.count {
+      let start = frames * frameSamples - offset
+      let energy = Endpointing.frameEnergies(
+        samples[start..<start + frameSamples], after: start > 0 ? samples[start - 1] : nil)[0]
+      events += try step(energy: energy, spot: spot)
+      frames += 1
     }
+    dropSamples()
     return events
   }
 
-  /// Where the command being captured ends and whether anything was said after the phrase, or nil
-  /// when the stream must go on to tell. The frames are read in order from the phrase's end, so the
-  /// end found does not depend on how much of the stream has come after it.
-  private func commandEnd(of capture: Capture, final: Bool) -> (end: Int, spoken: Bool)? {
-    let energies = Endpointing.frameEnergies(samples[(capture.phraseEnd - offset)...])
-    let frame = Endpointing.frameSamples
-    let frames = { (seconds: Double) in Int((seconds * PocketSphinxDecoder.framesPerSecond).rounded()) }
-    let trail = Self.samples(Endpointing.standard.trail)
-    let speech = capture.noiseFloor + settings.threshold
-    // Spotting may end the phrase before its last sound: speech in the frames just after it does
-    // not start a command.
-    let phraseTail = frames(Endpointing.standard.trail)
-    var lastSpeech: Int?
-    for (index, energy) in energies.enumerated() {
-      if index == frames(settings.longestCommand) { return (capture.phraseEnd + index * frame, true) }
-      if energy > speech, index >= phraseTail {
-        lastSpeech = index
-      } else if let last = lastSpeech {
-        if index - last >= frames(settings.pause) {
-          return (capture.phraseEnd + (last + 1) * frame + trail, true)
-        }
-      } else if index + 1 >= frames(settings.firstWordWait) {
-        return (capture.phraseEnd + index * frame, false)
-      }
-    }
-    guard final else { return nil }
-    guard let lastSpeech else { return (end, false) }
-    return (min(end, capture.phraseEnd + (lastSpeech + 1) * frame + trail), true)
+  /// Ends the stream: an utterance in progress is searched with the audio there is, and a phrase
+  /// waiting for its command gets the speech after it, if any.
+  public mutating func finish<Failure: Error>(
+    spot: ([Int16]) throws(Failure) -> [WakeWordHit]
+  ) throws(Failure) -> [Event] {
+    guard let utterance else { return [] }
+    self.utterance = nil
+    return try search(first: utterance.first, last: utterance.last, spot: spot)
   }
 
-  private mutating func dropSamples(before index: Int) {
-    let count = min(samples.count, index - offset)
+  private static func samples(_ seconds: Double) -> Int { Int(seconds * Double(WAVFile.sampleRate)) }
+
+  private static func frames(_ seconds: Double) -> Int {
+    Int((seconds * PocketSphinxDecoder.framesPerSecond).rounded())
+  }
+
+  private static func seconds(_ samples: Int) -> Double { Double(samples) / Double(WAVFile.sampleRate) }
+
+  /// Takes frame `frames` with its energy.
+  private mutating func step<Failure: Error>(
+    energy: Double, spot: ([Int16]) throws(Failure) -> [WakeWordHit]
+  ) throws(Failure) -> [Event] {
+    let sorted = recentEnergies.sorted()
+    let speech = !sorted.isEmpty && energy > sorted[sorted.count / 10] + settings.threshold
+    recentEnergies.append(energy)
+    if recentEnergies.count > Self.frames(settings.floorWindow) { recentEnergies.removeFirst() }
+    let frame = frames
+    if speech {
+      if let current = utterance {
+        utterance = (current.first, frame)
+        if frame - current.first + 1 >= Self.frames(settings.longestUtterance) {
+          // A long utterance is searched in pieces; the next starts `overlap` before this one ends.
+          utterance = (frame + 1 - Self.frames(settings.overlap), frame)
+          return try search(first: current.first, last: frame, spot: spot)
+        }
+      } else {
+        utterance = (frame, frame)
+      }
+      return []
+    }
+    if let waiting, utterance == nil,
+      frame * Endpointing.frameSamples - Self.samples(waiting.end) >= Self.samples(settings.firstWordWait)
+    {
+      self.waiting = nil
+    }
+    guard let current = utterance, frame - current.last >= Self.frames(settings.pause) else { return [] }
+    utterance = nil
+    return try search(first: current.first, last: current.last, spot: spot)
+  }
+
+  /// Searches the utterance from frame `first` to frame `last` for the wake phrase, or takes it as
+  /// the command of a phrase that waits for one.
+  private mutating func search<Failure: Error>(
+    first: Int, last: Int, spot: ([Int16]) throws(Failure) -> [WakeWordHit]
+  ) throws(Failure) -> [Event] {
+    let frameSamples = Endpointing.frameSamples
+    let end = min(offset + samples.count, (last + 1) * frameSamples + Self.samples(settings.trail))
+    if let waiting {
+      self.waiting = nil
+      claimedUpTo = end
+      return [command(after: waiting, end: end)]
+    }
+    let start = max(0, first * frameSamples - Self.samples(settings.lead))
+    let from = Self.seconds(start)
+    let hits = try spot(Array(samples[(start - offset)..<(end - offset)])).map {
+      WakeWordHit(phrase: $0.phrase, start: $0.start + from, end: $0.end + from)
+    }
+    guard let hit = hits.first(where: { Self.samples($0.start) >= claimedUpTo }) else { return [] }
+    let lastSpeech = (last + 1) * frameSamples
+    // Speech that goes on past the phrase's last sound, which spotting may end early, is its command.
+    guard lastSpeech > Self.samples(hit.end + Endpointing.standard.trail) else {
+      waiting = hit
+      claimedUpTo = Self.samples(hit.end)
+      return [.wakePhrase(hit)]
+    }
+    claimedUpTo = end
+    return [.wakePhrase(hit), command(after: hit, end: end)]
+  }
+
+  private func command(after hit: WakeWordHit, end: Int) -> Event {
+    let start = max(0, Self.samples(hit.start - settings.lead))
+    return .command(
+      after: hit, samples: Array(samples[(start - offset)..<end - offset]), start: Self.seconds(start))
+  }
+
+  /// Drops the samples no utterance, piece or command can need any more. A command starts `lead`
+  /// before its phrase, which starts no earlier than `lead` before its utterance's first speech
+  /// frame; what is kept never depends on the chunks the stream came in.
+  private mutating func dropSamples() {
+    let frameSamples = Endpointing.frameSamples
+    let reach = 2 * Self.samples(settings.lead)
+    var keep = frames * frameSamples - reach
+    if let utterance { keep = min(keep, utterance.first * frameSamples - reach) }
+    if let waiting { keep = min(keep, Self.samples(waiting.start - settings.lead)) }
+    let count = min(samples.count, keep - offset)
     guard count > 0 else { return }
     samples.removeFirst(count)
     offset += count

@@ -85,7 +85,7 @@ import Testing
     #expect(transcripts[0].transcript.text == "open the window", "heard '\(transcripts[0].transcript.text)'")
     #expect(transcripts[1].transcript.text.contains("forecast"), "heard '\(transcripts[1].transcript.text)'")
 
-    // The chunks a stream arrives in change nothing: the windows are cut at the same samples.
+    // The chunks a stream arrives in change nothing: each decision is taken frame by frame.
     var generator = SeededGenerator(seed: 7)
     let sizes = (0..<50).map { _ in Int.random(in: 1...9_000, using: &generator) }
     let inRandomChunks = try Self.events(of: stream, chunkSizes: sizes, recognizer: recognizer) == events
@@ -121,5 +121,35 @@ import Testing
     #expect(hit.start > phraseStart + 0.3 && hit.start < phraseStart + 1.0, "\(hit), clip at \(phraseStart)")
     let lastStart = Self.seconds(stream.count - phrase.count)
     #expect(last.start > lastStart + 0.3 && last.start < lastStart + 1.0, "\(last), clip at \(lastStart)")
+  }
+
+  @Test func aCommandSaidAfterAPauseBelongsToThePhraseBeforeIt() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let phrase = try WAVFile.samples(
+      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let command = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "open the window", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    // With the clips' own 0.3 s and 0.5 s of noise, the pause between them is 2 s.
+    let stream =
+      try await Support.noise(seconds: 1, in: directory) + phrase
+      + (try await Support.noise(seconds: 1.2, in: directory)) + command
+      + (try await Support.noise(seconds: 2, in: directory))
+
+    let events = try Self.events(of: stream, chunkSizes: [1_600], recognizer: recognizer)
+    try #require(events.count == 2, "events: \(Self.describe(events))")
+    guard case .wakePhrase(let hit) = events[0], case .command(let after, let samples, let start) = events[1]
+    else {
+      Issue.record("expected a phrase and its command: \(Self.describe(events))")
+      return
+    }
+    #expect(after == hit)
+    // The command runs from before the phrase to after the words said 2 s later.
+    #expect(start < hit.start)
+    #expect(start + Self.seconds(samples.count) > Self.seconds(stream.count) - 2.5)
+    let heard = try recognizer.recognizeAfterWakePhrase(samples: samples).transcript.text
+    #expect(heard == "open the window", "heard '\(heard)'")
   }
 }
