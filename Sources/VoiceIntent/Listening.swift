@@ -10,8 +10,8 @@ import Synchronization
 
 /// `StartListening` and `StopListening`: sessions that each read a live stream, such as a
 /// microphone's, on a thread of their own until it ends or is stopped. A `StreamSegmenter` finds
-/// the wake phrase and the command after it; each phrase goes out in `WakeWordDetected` as soon as
-/// it is spotted, each command's intents in `IntentsRecognized`, and the session's end in
+/// the wake phrase and the command after it; each phrase goes out in `WakeWordDetected` once its
+/// utterance ends, each command's intents in `IntentsRecognized`, and the session's end in
 /// `ListeningEnded`. A seat has at most one session.
 final class Listening: Sendable {
   private final class Session: Sendable {
@@ -92,9 +92,9 @@ final class Listening: Sendable {
     var stream = SampleStream()
     var segmenter = StreamSegmenter()
     var buffer = [UInt8](repeating: 0, count: 8_192)
-    let spot = { (window: [Int16]) throws(VoiceError) -> [WakeWordHit] in
+    let spot = { (utterance: [Int16]) throws(VoiceError) -> [WakeWordHit] in
       do {
-        return try speech.spotBlocking(window)
+        return try speech.spotBlocking(utterance)
       } catch {
         throw VoiceError.speechUnavailable("the recogniser failed: \(error)")
       }
