@@ -3,7 +3,8 @@
 // language model alone (baseline) and the previous defaults, sentences of other speech taken for
 // commands (each listed with what it was heard as), wake-phrase detection and false alarms over
 // other speech (the verified defaults, their first stage alone as a baseline, and the previous
-// defaults), commands after the wake phrase as the service hears them, real-time factor (wall
+// defaults), commands after the wake phrase as the service hears them, the same clips joined into
+// one live stream as `StartListening` hears it (against whole clips), real-time factor (wall
 // clock, and processor time, which a loaded machine does not inflate), memory, and how well the
 // confidence of command-grammar transcripts separates those that give the command said from the
 // others (misheard commands and sentences of other speech heard as commands).
@@ -508,6 +509,88 @@ if !commandsOnly {
   }
 }
 
+// MARK: Live listening
+
+/// `seconds` of the road noise `clip` starts with (its first 0.45 s, before espeak-ng speaks), played
+/// forwards and backwards in turn so that no join clicks.
+func noise(continuing clip: [Int16], seconds: Double) -> [Int16] {
+  let lead = Array(clip.prefix(Int(0.45 * Double(WAVFile.sampleRate))))
+  let count = Int(seconds * Double(WAVFile.sampleRate))
+  var samples: [Int16] = []
+  while !lead.isEmpty, samples.count < count {
+    samples += samples.count / lead.count % 2 == 0 ? lead : lead.reversed()
+  }
+  return Array(samples.prefix(count))
+}
+
+/// The live path over one stream: every wake clip, then the other speech, each after 2 s of its own
+/// noise (so that the noise a clip's utterance starts in is its own, as a microphone's is), fed to
+/// `StreamSegmenter` in 0.1 s chunks as `StartListening` feeds it, with each command recognised as
+/// it ends.
+struct LiveScore {
+  var found = 0
+  var falseAlarms = 0
+  var commandsRight = 0
+  var commandsTotal = 0
+  var audio = 0.0
+  var processor = 0.0
+  var misses: [String] = []
+}
+@MainActor func scoreLive() throws -> LiveScore {
+  let recognizer = try SpeechRecognizer(configuration: .init(commandGrammar: speechGrammar.text))
+  recognizer.commandCheck = { understander.hasPlausibleSlots($0) }
+  var stream: [Int16] = []
+  var clipRanges: [Range<Int>] = []
+  for clip in wakeClips + otherSpeech {
+    stream += noise(continuing: clip, seconds: 2)
+    clipRanges.append(stream.count..<stream.count + clip.count)
+    stream += clip
+  }
+  stream += noise(continuing: wakeClips.first ?? [], seconds: 2)
+  var score = LiveScore(audio: Double(stream.count) / Double(WAVFile.sampleRate))
+  var foundClips = Set<Int>()
+  var segmenter = StreamSegmenter()
+  let processorBefore = threadProcessorSeconds()
+  func handle(_ events: [StreamSegmenter.Event]) throws {
+    for event in events {
+      switch event {
+      case .wakePhrase(let hit):
+        let sample = Int(hit.start * Double(WAVFile.sampleRate))
+        if let clip = clipRanges.prefix(wakeClips.count).firstIndex(where: { $0.contains(sample) }),
+          foundClips.insert(clip).inserted
+        {
+          score.found += 1
+        } else {
+          score.falseAlarms += 1
+        }
+      case .command(let hit, let samples, _):
+        let sample = Int(hit.start * Double(WAVFile.sampleRate))
+        guard let clip = clipRanges.prefix(wakeClips.count).firstIndex(where: { $0.contains(sample) }),
+          clip % 3 != 0
+        else { continue }
+        let (_, transcript) = try recognizer.recognizeAfterWakePhrase(samples: samples)
+        let example = commands[clip % commands.count]
+        if try understander.understand(transcript.text).intents.map(\.name) == [example.intent] {
+          score.commandsRight += 1
+        } else {
+          score.misses.append("\(example.intent): 'hey cabin, \(example.text)' heard '\(transcript.text)'")
+        }
+      }
+    }
+  }
+  let chunk = WAVFile.sampleRate / 10
+  for start in stride(from: 0, to: stream.count, by: chunk) {
+    try handle(
+      try segmenter.append(stream[start..<min(stream.count, start + chunk)], spot: recognizer.spotWakeWord))
+  }
+  try handle(try segmenter.finish(spot: recognizer.spotWakeWord))
+  score.processor = threadProcessorSeconds() - processorBefore
+  // A command whose phrase was missed, or that ran into the next clip, was never heard.
+  score.commandsTotal = wakeClips.indices.filter { $0 % 3 != 0 }.count
+  return score
+}
+let liveScore = commandsOnly ? nil : try scoreLive()
+
 // MARK: Report
 
 func percent(_ part: Int, _ whole: Int) -> String {
@@ -656,5 +739,30 @@ if !wakeScores.isEmpty {
     "wake + command intents",
     ["\(wakeCommands.right) of \(wakeCommands.total)", "cut at its end: \(wakeCommands.cutRight)"],
     "the clips with a command after the phrase")
+}
+if let live = liveScore, let wake = wakeScores.first {
+  print("")
+  print(
+    "live listening: the same clips in one stream, each after 2 s of its noise (\(String(format: "%.0f", live.audio)) s), cut by StreamSegmenter"
+  )
+  row("measure", ["live", "whole clips"], "target")
+  row("wake found", [percent(live.found, set.wakeCount), percent(wake.found, set.wakeCount)], ">= 90%")
+  row("wake false alarms", ["\(live.falseAlarms)", "\(wake.falseAlarms)"], "0")
+  row(
+    "wake + command intents",
+    ["\(live.commandsRight) of \(live.commandsTotal)", "\(wakeCommands.right) of \(wakeCommands.total)"], "")
+  row(
+    "processor time / audio",
+    [
+      String(format: "%.3f", live.processor / live.audio),
+      String(format: "%.3f", wake.processor / wake.audio),
+    ],
+    "")
+  row(
+    "processor ÷ whole clips",
+    [String(format: "%.2fx", (live.processor / live.audio) / (wake.processor / wake.audio)), "1.00x"],
+    "spotting and commands, against spotting alone")
+  print("commands missed live (\(live.misses.count) heard wrong; the rest had no phrase or ran on):")
+  for miss in live.misses { print("  \(miss)") }
 }
 print("load average at end: \(loadAverage()) (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
