@@ -96,7 +96,7 @@ enum AudioInput {
   }
 
   /// Reads `descriptor` to end of file, waiting for data with `poll` so the deadline holds even
-  /// when the writer stalls. The descriptor's flags are left alone: its writer may share them.
+  /// when the writer stalls.
   static func read(_ descriptor: Int32, source: String, limits: AudioLimits) throws(VoiceError) -> [UInt8] {
     let deadline = ContinuousClock.now + limits.streamTimeout
     var bytes: [UInt8] = []
@@ -108,19 +108,9 @@ enum AudioInput {
           "\(source) did not end within \(limits.streamTimeout) (\(bytes.count) bytes read); close the writing end when the audio is complete"
         )
       }
-      var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
       let milliseconds = Int32(clamping: remaining.components.seconds * 1_000 + 1)
-      let polled = poll(&ready, 1, milliseconds)
-      if polled < 0, errno == EINTR { continue }
-      guard polled >= 0, ready.revents & Int16(POLLNVAL) == 0 else {
-        throw VoiceError.cannotReadAudio("\(source): the descriptor cannot be polled")
-      }
-      if polled == 0 { continue }
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR || errno == EAGAIN { continue }
-        throw VoiceError.cannotReadAudio("\(source): read failed: \(String(cString: strerror(errno)))")
-      }
+      guard let count = try readAvailable(descriptor, into: &buffer, waiting: milliseconds, source: source)
+      else { continue }
       if count == 0 { return bytes }
       bytes += buffer[0..<count]
       guard bytes.count <= limits.maximumBytes else {
@@ -128,6 +118,27 @@ enum AudioInput {
           "\(source) holds more than \(Int(limits.maximumDuration)) s of 16 kHz mono 16-bit audio")
       }
     }
+  }
+
+  /// Waits up to `milliseconds` for `descriptor` to be readable and reads what it has into
+  /// `buffer`: the count read, 0 at end of file, or nil when nothing came (the wait ran out, or a
+  /// signal cut it short). The descriptor's flags are left alone: its writer may share them.
+  static func readAvailable(
+    _ descriptor: Int32, into buffer: inout [UInt8], waiting milliseconds: Int32, source: String
+  ) throws(VoiceError) -> Int? {
+    var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+    let polled = poll(&ready, 1, milliseconds)
+    if polled < 0, errno == EINTR { return nil }
+    guard polled >= 0, ready.revents & Int16(POLLNVAL) == 0 else {
+      throw VoiceError.cannotReadAudio("\(source): the descriptor cannot be polled")
+    }
+    if polled == 0 { return nil }
+    let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+    if count < 0 {
+      if errno == EINTR || errno == EAGAIN { return nil }
+      throw VoiceError.cannotReadAudio("\(source): read failed: \(String(cString: strerror(errno)))")
+    }
+    return count
   }
 
   /// Samples from WAV bytes; a stream may also carry raw 16-bit little-endian PCM (bytes that

@@ -4,10 +4,6 @@ import Logging
 import SpeechRecognition
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// `StartListening` and `StopListening`: sessions that each read a live stream, such as a
 /// microphone's, on a thread of their own until it ends or is stopped. A `StreamSegmenter` finds
 /// the wake phrase and the command after it; each phrase goes out in `WakeWordDetected` once its
@@ -100,18 +96,10 @@ final class Listening: Sendable {
       }
     }
     while !session.stopped.load(ordering: .relaxed) {
-      var ready = pollfd(fd: audio.rawValue, events: Int16(POLLIN), revents: 0)
-      let polled = poll(&ready, 1, Self.pollMilliseconds)
-      if polled < 0, errno == EINTR { continue }
-      guard polled >= 0, ready.revents & Int16(POLLNVAL) == 0 else {
-        throw VoiceError.cannotReadAudio("the audio stream cannot be polled")
-      }
-      if polled == 0 { continue }
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(audio.rawValue, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR || errno == EAGAIN { continue }
-        throw VoiceError.cannotReadAudio("the audio stream: read failed: \(String(cString: strerror(errno)))")
-      }
+      guard
+        let count = try AudioInput.readAvailable(
+          audio.rawValue, into: &buffer, waiting: Self.pollMilliseconds, source: "the audio stream")
+      else { continue }
       if count == 0 {
         try stream.finish()
         let events = try segmenter.finish(spot: spot)
