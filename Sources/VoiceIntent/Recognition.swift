@@ -114,32 +114,18 @@ final class Recognition: Sendable {
 
   /// Counts an open listening session as listening in `State` until `sessionClosed()`.
   func sessionOpened() {
-    activity.withLock { activity in
-      activity.sessions += 1
-      publish(activity.state)
-    }
+    change { $0.sessions += 1 }
   }
 
   /// Ends what `sessionOpened()` began.
   func sessionClosed() {
-    activity.withLock { activity in
-      activity.sessions -= 1
-      publish(activity.state)
-    }
+    change { $0.sessions -= 1 }
   }
 
   /// Runs `body` counted as processing in `State`.
   func processing<T>(_ body: () throws -> T) rethrows -> T {
-    activity.withLock { activity in
-      activity.processing += 1
-      publish(activity.state)
-    }
-    defer {
-      activity.withLock { activity in
-        activity.processing -= 1
-        publish(activity.state)
-      }
-    }
+    change { $0.processing += 1 }
+    defer { change { $0.processing -= 1 } }
     return try body()
   }
 
@@ -154,19 +140,25 @@ final class Recognition: Sendable {
   }
 
   private func advance() {
-    activity.withLock { activity in
+    change { activity in
       activity.listening -= 1
       activity.processing += 1
-      publish(activity.state)
     }
   }
 
   private func end(_ phase: Phase) {
-    activity.withLock { activity in
+    change { activity in
       switch phase {
       case .listening: activity.listening -= 1
       case .processing: activity.processing -= 1
       }
+    }
+  }
+
+  /// Applies `update` to the activity and publishes the state it leaves, under one lock.
+  private func change(_ update: (inout Activity) -> Void) {
+    activity.withLock { activity in
+      update(&activity)
       publish(activity.state)
     }
   }

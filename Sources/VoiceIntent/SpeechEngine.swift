@@ -87,19 +87,18 @@ public final class SpeechEngine: Sendable {
   /// Spots the wake phrase in `samples`, then recognises the command after it
   /// (`SpeechRecognizer.recognizeAfterWakePhrase(samples:mode:)`).
   func hear(_ samples: [Int16]) async throws -> HeardAudio {
-    try await run { recognizer in
-      let (wakeWords, transcript) = try recognizer.recognizeAfterWakePhrase(samples: samples)
-      return HeardAudio(wakeWords: wakeWords, transcript: transcript)
-    }
+    try await run { try Self.hear(samples, with: $0) }
   }
 
   /// `hear(_:)` on the calling thread, for a thread that owns a live stream; it waits while
   /// another recognition holds the recogniser.
   func hearBlocking(_ samples: [Int16]) throws -> HeardAudio {
-    try recognizer.withLock { recognizer in
-      let (wakeWords, transcript) = try recognizer.recognizeAfterWakePhrase(samples: samples)
-      return HeardAudio(wakeWords: wakeWords, transcript: transcript)
-    }
+    try recognizer.withLock { try Self.hear(samples, with: $0) }
+  }
+
+  private static func hear(_ samples: [Int16], with recognizer: SpeechRecognizer) throws -> HeardAudio {
+    let (wakeWords, transcript) = try recognizer.recognizeAfterWakePhrase(samples: samples)
+    return HeardAudio(wakeWords: wakeWords, transcript: transcript)
   }
 
   /// Spots the wake phrase in `samples` on the calling thread
