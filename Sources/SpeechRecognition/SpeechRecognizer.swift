@@ -573,9 +573,7 @@ public final class SpeechRecognizer {
     guard bytes.count % 2 == 0 else {
       throw AudioFormatError(source: source, problem: .oddByteCount(bytes.count))
     }
-    let samples = stride(from: 0, to: bytes.count, by: 2).map {
-      Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)
-    }
+    let samples = WAVFile.samples(littleEndian: bytes[...])
     return try recognize(samples: samples, mode: mode)
   }
 

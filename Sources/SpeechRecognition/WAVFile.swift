@@ -35,6 +35,14 @@ public enum WAVFile {
     }
   }
 
+  /// 16-bit little-endian samples from raw bytes, two bytes each; an odd last byte is left out,
+  /// for the caller to report or keep.
+  public static func samples(littleEndian bytes: ArraySlice<UInt8>) -> [Int16] {
+    stride(from: bytes.startIndex, to: bytes.endIndex - 1, by: 2).map {
+      Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)
+    }
+  }
+
   /// Where the samples of a WAV stream start, once `bytes`, its first bytes, hold the whole header:
   /// nil while they end inside it. The stream's data chunk runs to the stream's end, whatever
   /// length it claims (as with `lengthMayBeUnknown`).

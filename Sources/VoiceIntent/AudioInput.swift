@@ -158,9 +158,7 @@ enum AudioInput {
         throw VoiceError.invalidAudio(
           AudioFormatError(source: source, problem: .oddByteCount(bytes.count)).description)
       }
-      samples = stride(from: 0, to: bytes.count, by: 2).map {
-        Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8)
-      }
+      samples = WAVFile.samples(littleEndian: bytes[...])
     }
     guard !samples.isEmpty else { throw VoiceError.emptyAudio("\(source) holds no samples") }
     return samples

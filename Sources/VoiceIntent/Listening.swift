@@ -191,20 +191,9 @@ final class Listening: Sendable {
     }
 
     private mutating func pcm(_ bytes: ArraySlice<UInt8>) -> [Int16] {
-      var bytes = bytes
-      var samples: [Int16] = []
-      samples.reserveCapacity(bytes.count / 2 + 1)
-      if let low = pending, let high = bytes.popFirst() {
-        samples.append(Int16(bitPattern: UInt16(low) | UInt16(high) << 8))
-        pending = nil
-      }
-      var index = bytes.startIndex
-      while index + 1 < bytes.endIndex {
-        samples.append(Int16(bitPattern: UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8))
-        index += 2
-      }
-      if index < bytes.endIndex { pending = bytes[index] }
-      return samples
+      let joined = (pending.map { [$0] } ?? []) + bytes
+      pending = joined.count % 2 == 1 ? joined.last : nil
+      return WAVFile.samples(littleEndian: joined[...])
     }
   }
 }
