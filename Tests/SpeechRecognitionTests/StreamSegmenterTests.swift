@@ -152,4 +152,67 @@ import Testing
     let heard = try recognizer.recognizeAfterWakePhrase(samples: samples).transcript.text
     #expect(heard == "open the window", "heard '\(heard)'")
   }
+
+  @Test func noiseThatGrowsLouderAfterACommandDoesNotRunItIntoTheNext() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let first = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
+    let second = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "hey cabin, how is the forecast", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    // 2 s of noise 18 dB louder than the clips' own: a floor over the last 5 s takes it for speech.
+    let louder = try await Support.noise(seconds: 2, in: directory).map { $0 &* 8 }
+    let stream = try await Support.noise(seconds: 1.7, in: directory) + first + louder + second
+    let secondStart = Self.seconds(stream.count - second.count)
+
+    let events = try Self.events(of: stream, chunkSizes: [1_600], recognizer: recognizer)
+    let commands = events.compactMap { event -> (samples: [Int16], start: Double)? in
+      guard case .command(_, let samples, let start) = event else { return nil }
+      return (samples, start)
+    }
+    try #require(commands.count == 2, "events: \(Self.describe(events))")
+    let firstEnd = commands[0].start + Self.seconds(commands[0].samples.count)
+    #expect(
+      firstEnd < secondStart,
+      "the first command ends at \(firstEnd), the second clip starts at \(secondStart)")
+    let heard = try commands.map {
+      try recognizer.recognizeAfterWakePhrase(samples: $0.samples).transcript.text
+    }
+    #expect(heard[0] == "open the window", "heard '\(heard[0])'")
+    #expect(heard[1].contains("forecast"), "heard '\(heard[1])'")
+  }
+
+  @Test func aPhraseSaidAgainBeforeItsCommandStartsOver() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let phrase = try WAVFile.samples(
+      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let again = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
+    let stream =
+      try await Support.noise(seconds: 1, in: directory) + phrase
+      + (try await Support.noise(seconds: 1.2, in: directory)) + again
+      + (try await Support.noise(seconds: 2, in: directory))
+    let againStart = Self.seconds(stream.count - again.count) - 2
+
+    let events = try Self.events(of: stream, chunkSizes: [1_600], recognizer: recognizer)
+    // Both phrases are announced, and the command belongs to the second.
+    try #require(events.count == 3, "events: \(Self.describe(events))")
+    guard case .wakePhrase(let firstHit) = events[0], case .wakePhrase(let hit) = events[1],
+      case .command(let after, let samples, _) = events[2]
+    else {
+      Issue.record("expected two phrases and a command: \(Self.describe(events))")
+      return
+    }
+    #expect(firstHit.start < againStart)
+    #expect(hit.start > againStart + 0.3 && hit.start < againStart + 1.0, "\(hit), clip at \(againStart)")
+    #expect(after == hit)
+    let heard = try recognizer.recognizeAfterWakePhrase(samples: samples).transcript.text
+    #expect(heard == "open the window", "heard '\(heard)'")
+  }
 }
