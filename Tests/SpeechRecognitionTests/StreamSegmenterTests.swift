@@ -21,9 +21,10 @@ import Testing
 
   /// The events of `stream` fed in chunks of `chunkSizes` (repeated) and then ended.
   private static func events(
-    of stream: [Int16], chunkSizes: [Int], recognizer: SpeechRecognizer
+    of stream: [Int16], chunkSizes: [Int], recognizer: SpeechRecognizer,
+    settings: StreamSegmenter.Settings = .standard
   ) throws -> [StreamSegmenter.Event] {
-    var segmenter = StreamSegmenter()
+    var segmenter = StreamSegmenter(settings: settings)
     var events: [StreamSegmenter.Event] = []
     var index = 0
     var chunk = 0
@@ -214,5 +215,40 @@ import Testing
     #expect(after == hit)
     let heard = try recognizer.recognizeAfterWakePhrase(samples: samples).transcript.text
     #expect(heard == "open the window", "heard '\(heard)'")
+  }
+
+  @Test func aWakePhraseOnlyCountsWhereItOpensATurn() async throws {
+    let directory = try Support.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let recognizer = try Support.recognizer()
+    let talk = try WAVFile.samples(
+      contentsOf: await Support.clip(
+        "we should stop for lunch somewhere near the lake", voice: "en-gb", speed: 160, noise: "quiet",
+        in: directory))
+    let phrase = try WAVFile.samples(
+      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    // The talk runs straight into the phrase, or pauses for 0.3 s before it.
+    let talkEnd = Endpointing(threshold: 9, lead: 0, trail: 0).speechRange(of: talk).upperBound
+    let phraseStart = Endpointing(threshold: 9, lead: 0.05, trail: 0).speechRange(of: phrase).lowerBound
+    let lead = try await Support.noise(seconds: 1, in: directory) + talk[..<talkEnd]
+    let end = try await Support.noise(seconds: 2, in: directory)
+    let glued = lead + phrase[phraseStart...] + end
+    let paused = lead + (try await Support.noise(seconds: 0.3, in: directory)) + phrase[phraseStart...] + end
+    let phrases = { (events: [StreamSegmenter.Event]) in
+      events.filter { if case .wakePhrase = $0 { true } else { false } }.count
+    }
+
+    // Spotting finds the phrase in both, so only the rule can turn the first away.
+    var anywhere = StreamSegmenter.Settings.standard
+    anywhere.openingWindow = -100...100
+    for stream in [glued, paused] {
+      let events = try Self.events(
+        of: stream, chunkSizes: [1_600], recognizer: recognizer, settings: anywhere)
+      try #require(phrases(events) == 1, "events: \(Self.describe(events))")
+    }
+    let gluedEvents = try Self.events(of: glued, chunkSizes: [1_600], recognizer: recognizer)
+    #expect(phrases(gluedEvents) == 0, "events: \(Self.describe(gluedEvents))")
+    let pausedEvents = try Self.events(of: paused, chunkSizes: [1_600], recognizer: recognizer)
+    #expect(phrases(pausedEvents) == 1, "events: \(Self.describe(pausedEvents))")
   }
 }
