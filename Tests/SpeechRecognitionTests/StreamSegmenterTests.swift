@@ -19,6 +19,14 @@ import Testing
     }
   }
 
+  /// The samples of `text` said by espeak-ng over the faint noise floor (`Support.clip`).
+  private static func clip(_ text: String, voice: String, speed: Int, in directory: URL) async throws
+    -> [Int16]
+  {
+    try WAVFile.samples(
+      contentsOf: await Support.clip(text, voice: voice, speed: speed, noise: "quiet", in: directory))
+  }
+
   /// The events of `stream` fed in chunks of `chunkSizes` (repeated) and then ended.
   private static func events(
     of stream: [Int16], chunkSizes: [Int], recognizer: SpeechRecognizer,
@@ -42,12 +50,10 @@ import Testing
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
     // The voices and speeds of WakeWordTests whose phrase the recogniser spots.
-    let first = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
-    let second = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "hey cabin, how is the forecast", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let first = try await Self.clip(
+      "hey cabin, open the window", voice: "en-us+f2", speed: 160, in: directory)
+    let second = try await Self.clip(
+      "hey cabin, how is the forecast", voice: "en-us", speed: 150, in: directory)
     let gap = try await Support.noise(seconds: 2.5, in: directory)
     let lead = try await Support.noise(seconds: 1.7, in: directory)
     let stream = lead + first + gap + second + gap
@@ -99,12 +105,9 @@ import Testing
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
-    let phrase = try WAVFile.samples(
-      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
-    let talk = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "we should stop for lunch somewhere near the lake", voice: "en-gb", speed: 160, noise: "quiet",
-        in: directory))
+    let phrase = try await Self.clip("hey cabin", voice: "en-us", speed: 150, in: directory)
+    let talk = try await Self.clip(
+      "we should stop for lunch somewhere near the lake", voice: "en-gb", speed: 160, in: directory)
     let lead =
       try await Support.noise(seconds: 1, in: directory) + talk
       + (try await Support.noise(seconds: 2, in: directory))
@@ -128,11 +131,8 @@ import Testing
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
-    let phrase = try WAVFile.samples(
-      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
-    let command = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "open the window", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let phrase = try await Self.clip("hey cabin", voice: "en-us", speed: 150, in: directory)
+    let command = try await Self.clip("open the window", voice: "en-us", speed: 150, in: directory)
     // With the clips' own 0.3 s and 0.5 s of noise, the pause between them is 2 s.
     let stream =
       try await Support.noise(seconds: 1, in: directory) + phrase
@@ -158,12 +158,10 @@ import Testing
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
-    let first = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
-    let second = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "hey cabin, how is the forecast", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let first = try await Self.clip(
+      "hey cabin, open the window", voice: "en-us+f2", speed: 160, in: directory)
+    let second = try await Self.clip(
+      "hey cabin, how is the forecast", voice: "en-us", speed: 150, in: directory)
     // 2 s of noise 18 dB louder than the clips' own: a floor over the last 5 s takes it for speech.
     let louder = try await Support.noise(seconds: 2, in: directory).map { $0 &* 8 }
     let stream = try await Support.noise(seconds: 1.7, in: directory) + first + louder + second
@@ -190,11 +188,9 @@ import Testing
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
-    let phrase = try WAVFile.samples(
-      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
-    let again = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "hey cabin, open the window", voice: "en-us+f2", speed: 160, noise: "quiet", in: directory))
+    let phrase = try await Self.clip("hey cabin", voice: "en-us", speed: 150, in: directory)
+    let again = try await Self.clip(
+      "hey cabin, open the window", voice: "en-us+f2", speed: 160, in: directory)
     let stream =
       try await Support.noise(seconds: 1, in: directory) + phrase
       + (try await Support.noise(seconds: 1.2, in: directory)) + again
@@ -221,12 +217,9 @@ import Testing
     let directory = try Support.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let recognizer = try Support.recognizer()
-    let talk = try WAVFile.samples(
-      contentsOf: await Support.clip(
-        "we should stop for lunch somewhere near the lake", voice: "en-gb", speed: 160, noise: "quiet",
-        in: directory))
-    let phrase = try WAVFile.samples(
-      contentsOf: await Support.clip("hey cabin", voice: "en-us", speed: 150, noise: "quiet", in: directory))
+    let talk = try await Self.clip(
+      "we should stop for lunch somewhere near the lake", voice: "en-gb", speed: 160, in: directory)
+    let phrase = try await Self.clip("hey cabin", voice: "en-us", speed: 150, in: directory)
     // The talk runs straight into the phrase, or pauses for 0.3 s before it.
     let talkEnd = Endpointing(threshold: 9, lead: 0, trail: 0).speechRange(of: talk).upperBound
     let phraseStart = Endpointing(threshold: 9, lead: 0.05, trail: 0).speechRange(of: phrase).lowerBound
