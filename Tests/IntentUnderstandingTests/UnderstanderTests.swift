@@ -182,6 +182,23 @@ import Testing
     #expect(range.intents.first?.slots["topic"] == .choice("range"))
   }
 
+  /// Regression: a radio template read "get me to the train station" as a station called "to the
+  /// train", and "find a police station" as one called "police". A station of the kind asked for is
+  /// a place nearby, as "get me to the gas station" is.
+  @Test func placesCalledStationsAreNotRadioStations() throws {
+    let places = [
+      ("get me to the train station", "transit"), ("find a police station", "police"),
+      ("look for the closest train station", "transit"),
+    ]
+    for (text, category) in places {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == ["navigation.find_nearby"], "\(text)")
+      #expect(result.intents.first?.slots["category"] == .choice(category), "\(text)")
+    }
+    let radio = try understander.understand("find a jazz station", speaker: .driver)
+    #expect(radio.intents.map(\.name) == ["radio.play"])
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
