@@ -23,8 +23,8 @@
 ///
 /// A phrase counts only where it opens a turn: it must start within `openingWindow` seconds of an
 /// utterance's first speech frame, or of speech that resumes after `openingPause` seconds without
-/// any. Near misses inside running talk ("there is a cabin by the water") are turned away so, and
-/// so is a phrase said in the same breath as the words before it.
+/// any. Near misses deep inside running talk are turned away so, and so is a phrase said in one
+/// breath after more than a couple of seconds of other words.
 ///
 /// Each decision is taken frame by frame from the start of the stream, so the events do not depend
 /// on the chunks the stream comes in.
