@@ -199,6 +199,14 @@ import Testing
     #expect(radio.intents.map(\.name) == ["radio.play"])
   }
 
+  /// Regression: "put on the next song" played a song called "the next song".
+  @Test func putOnTheNextSongSkipsToIt() throws {
+    for text in ["put on the next song", "put on the next track please"] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == ["media.next"], "\(text)")
+    }
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
