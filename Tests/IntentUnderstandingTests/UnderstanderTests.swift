@@ -199,9 +199,11 @@ import Testing
     #expect(radio.intents.map(\.name) == ["radio.play"])
   }
 
-  /// Regression: "put on the next song" played a song called "the next song".
-  @Test func putOnTheNextSongSkipsToIt() throws {
-    for text in ["put on the next song", "put on the next track please"] {
+  /// Regression: "put on the next track" played a track called "the next track".
+  @Test func putOnTheNextTrackSkipsToIt() throws {
+    for text in [
+      "put on the following track", "could you put on the next tune", "put on the next track please",
+    ] {
       let result = try understander.understand(text, speaker: .driver)
       #expect(result.intents.map(\.name) == ["media.next"], "\(text)")
     }
