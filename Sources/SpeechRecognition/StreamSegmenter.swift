@@ -113,11 +113,9 @@ public struct StreamSegmenter: Sendable {
   private var recentEnergies: [Double] = []
   /// The current utterance's first and last speech frames.
   private var utterance: (first: Int, last: Int)?
-  /// The frames that opened a turn in the current utterance: its first speech frame, and each that
-  /// follows `openingPause` without speech.
+  /// The frames that opened a turn in the current (or last) utterance: its first speech frame, and
+  /// each that follows `openingPause` without speech.
   private var openings: [Int] = []
-  /// Frames without speech since the last speech frame.
-  private var quietFrames = 0
   /// A phrase that ended its utterance, waiting for its command.
   private var waiting: WakeWordHit?
   /// Hits must start here or later (a sample index): the end of the last phrase or command.
@@ -157,9 +155,7 @@ public struct StreamSegmenter: Sendable {
   ) throws(Failure) -> [Event] {
     guard let utterance else { return [] }
     self.utterance = nil
-    let events = try search(first: utterance.first, last: utterance.last, spot: spot)
-    openings = []
-    return events
+    return try search(first: utterance.first, last: utterance.last, spot: spot)
   }
 
   private static func samples(_ seconds: Double) -> Int { Int(seconds * Double(WAVFile.sampleRate)) }
@@ -186,9 +182,8 @@ public struct StreamSegmenter: Sendable {
     let speech = !steady && !sorted.isEmpty && energy > sorted[sorted.count / 10] + settings.threshold
     let frame = frames
     if speech {
-      if utterance == nil || quietFrames >= Self.frames(settings.openingPause) { openings.append(frame) }
-      quietFrames = 0
       if let current = utterance {
+        if frame - current.last > Self.frames(settings.openingPause) { openings.append(frame) }
         utterance = (current.first, frame)
         if frame - current.first + 1 >= Self.frames(settings.longestUtterance) {
           // A long utterance is searched in pieces; the next starts `overlap` before this one ends.
@@ -200,10 +195,10 @@ public struct StreamSegmenter: Sendable {
         }
       } else {
         utterance = (frame, frame)
+        openings = [frame]
       }
       return []
     }
-    quietFrames += 1
     if let waiting, utterance == nil,
       frame * Endpointing.frameSamples - Self.samples(waiting.end) >= Self.samples(settings.firstWordWait)
     {
@@ -211,9 +206,7 @@ public struct StreamSegmenter: Sendable {
     }
     guard let current = utterance, frame - current.last >= Self.frames(settings.pause) else { return [] }
     utterance = nil
-    let events = try search(first: current.first, last: current.last, spot: spot)
-    openings = []
-    return events
+    return try search(first: current.first, last: current.last, spot: spot)
   }
 
   /// Searches the utterance from frame `first` to frame `last` for the wake phrase, or takes it as
