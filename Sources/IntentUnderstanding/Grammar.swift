@@ -53,6 +53,10 @@ public enum BuiltinSlotKind: String, Sendable, CaseIterable {
   /// A broadcast station's call letters: K or W and two or three more letters, as one word that
   /// cannot start an English word ("kqed", "wnyc") or spelled out ("w l s"); read as text.
   case callSign = "callsign"
+  /// A station named with "radio" or "fm" in it ("bbc radio two", "capital fm", "absolute radio
+  /// 80s", "radio four"): up to three name words, the marker and up to two more words (a number,
+  /// "live", "extra"); read as text.
+  case stationName = "stationname"
   /// Free text of one or more words; left out of the speech grammar.
   case text
 
@@ -401,6 +405,7 @@ extension Grammar {
     .number: "three", .temperature: "twenty one degrees", .percent: "fifty percent", .level: "two",
     .duration: "ten minutes", .frequency: "one oh one point five", .contact: "anna",
     .phone: "five five five one two three four", .clock: "three pm", .callSign: "kqed",
+    .stationName: "capital fm",
     .text: "the station",
   ]
 

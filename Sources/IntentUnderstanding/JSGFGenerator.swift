@@ -66,6 +66,7 @@ public enum JSGFGenerator {
       TemplateSyntax.visitSlots(template.nodes) { _, kind in
         if kind == BuiltinSlotKind.text.rawValue { reason = "open slot" }
         if kind == BuiltinSlotKind.callSign.rawValue { reason = "call letters" }
+        if kind == BuiltinSlotKind.stationName.rawValue { reason = "station name" }
         if kind == BuiltinSlotKind.contact.rawValue, contactPhrases.isEmpty { reason = "no contacts" }
       }
       if let reason {

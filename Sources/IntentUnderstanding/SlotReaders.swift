@@ -64,6 +64,7 @@ struct SlotReaders {
       return [SlotSpan(end: run.end, value: .value(.text(run.digits)), cost: 0)]
     case .clock: return clockTimes(tokens, from: start)
     case .callSign: return callSigns(tokens, from: start)
+    case .stationName: return stationNames(tokens, from: start)
     case .text:
       // "show us where we are" names no contact: "me" or "us" alone is never free text.
       return (start + 1...tokens.count).compactMap { end in
@@ -231,6 +232,48 @@ struct SlotReaders {
     while end < tokens.count, end - start < 4, tokens[end].count == 1, isLetters(tokens[end]) { end += 1 }
     guard end - start >= 3 else { return [] }
     return [SlotSpan(end: end, value: .value(.text(tokens[start..<end].joined())), cost: 0)]
+  }
+
+  private static let stationMarkers: Set<String> = ["radio", "fm"]
+  /// Words that end a station's name after its marker ("bbc radio five live"); "s" is the end of
+  /// "80s", which the normaliser splits from its digits.
+  private static let stationSuffixes: Set<String> = [
+    "live", "extra", "xtra", "gold", "hits", "plus", "s",
+  ]
+  /// Words that are never part of a station's name before its marker: they describe a kind of
+  /// station ("local radio", "talk radio") or belong to the sentence ("some music on the radio").
+  private static let nonNameWords: Set<String> = [
+    "the", "a", "an", "some", "any", "my", "our", "your", "this", "that", "on", "to", "in", "of", "from",
+    "for", "with", "me", "us", "it", "and", "or", "music", "song", "songs", "station", "stations",
+    "channel", "please", "local", "internet", "online", "live", "news", "talk", "sports", "public",
+    "satellite", "college", "digital", "dab", "am", "play", "put", "turn", "switch", "listen", "tune",
+    "hear", "start", "find",
+  ]
+
+  /// Name words and a marker ("heart fm", "bbc radio four"), or "radio" and a number ("radio one"):
+  /// "radio" alone is the radio, not a station.
+  private func stationNames(_ tokens: [String], from start: Int) -> [SlotSpan] {
+    var marker = start
+    while marker < tokens.count, marker - start < 3, !Self.stationMarkers.contains(tokens[marker]),
+      !Self.nonNameWords.contains(tokens[marker])
+    {
+      marker += 1
+    }
+    guard marker < tokens.count, Self.stationMarkers.contains(tokens[marker]),
+      marker > start || tokens[marker] == "radio"
+    else { return [] }
+    var ends = marker > start ? [marker + 1] : []
+    var end = marker + 1
+    while end < tokens.count, end - marker <= 2,
+      Self.stationSuffixes.contains(tokens[end])
+        || NumberWords.readings(tokens, from: end).contains(where: { $0.end == end + 1 })
+    {
+      end += 1
+      ends.append(end)
+    }
+    return ends.map {
+      SlotSpan(end: $0, value: .value(.text(tokens[start..<$0].joined(separator: " "))), cost: 0)
+    }
   }
 
   private func clockTimes(_ tokens: [String], from start: Int) -> [SlotSpan] {

@@ -209,6 +209,21 @@ import Testing
     }
   }
 
+  /// A station is often named with "radio" or "fm" in it, and those names read as radio stations,
+  /// not as songs called "bbc radio four".
+  @Test func stationsNamedWithRadioOrFMAreRadioStations() throws {
+    for (text, station) in [
+      ("put on bbc radio four", "bbc radio four"), ("could you play heart fm", "heart fm"),
+      ("tune into radio one please", "radio one"), ("switch to magic radio 105 4", "magic radio 105 4"),
+    ] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == ["radio.play"], "\(text)")
+      #expect(result.intents.first?.slots["station"] == .text(station), "\(text)")
+    }
+    let song = try understander.understand("play video killed the radio star", speaker: .driver)
+    #expect(song.intents.map(\.name) == ["media.play"])
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
