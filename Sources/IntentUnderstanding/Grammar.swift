@@ -113,7 +113,10 @@ public struct IntentTemplate: Sendable, Equatable {
 /// - `filler: word word ...` words that may appear anywhere at little cost ("please", "um");
 /// - `list NAME KIND` (KIND is `zone`, `choice` or `level`) followed by indented
 ///   `value: phrase | phrase` lines;
-/// - `intent NAME` followed by indented templates, each optionally ending in `=> slot=value, ...`.
+/// - `intent NAME` followed by indented templates, each optionally ending in `=> slot=value, ...`;
+///   `intent none` holds requests Cabin knows are not its own ("turn on the kitchen lights", "set
+///   an alarm"), so that a near match of a catalog intent does not take them. Their slots only
+///   match words and are not kept; they set none with `=>`.
 ///
 /// A template is a sequence of lower-case words, `[optional words]`, `(alternative | words)`,
 /// and slots `{list}` or `{slot:kind}` where kind is a list name or a `BuiltinSlotKind`.
@@ -212,7 +215,7 @@ private struct GrammarFileParser {
       currentList = words[1]
     case "intent":
       guard words.count == 2 else { throw error(line, "expected 'intent NAME'") }
-      guard catalog.entry(words[1]) != nil else {
+      guard catalog.entry(words[1]) != nil || words[1] == IntentCatalog.none else {
         throw error(line, "intent '\(words[1])' is not in the intent catalog")
       }
       currentIntent = words[1]
@@ -277,7 +280,13 @@ private struct GrammarFileParser {
 
   func validateSlots(templates: [IntentTemplate], lists: [String: WordList]) throws {
     for template in templates {
-      guard let entry = catalog.entry(template.intent) else { continue }
+      guard let entry = catalog.entry(template.intent) else {
+        guard template.fixedSlots.isEmpty else {
+          throw GrammarError(
+            file: template.file, line: template.line, message: "'none' templates set no slots")
+        }
+        continue
+      }
       var allowed = entry.slots
       if entry.takesZone { allowed.insert("zone") }
       var names: [String] = Array(template.fixedSlots.keys)

@@ -87,7 +87,9 @@ public struct IntentUnderstander: Sendable {
     var intents = grammarIntents(tokens, speaker: speaker, context: context)
     if intents.isEmpty, let (reply, rest) = replyLead(tokens) {
       intents = [reply]
-      var following = grammarIntents(rest, speaker: speaker, context: context)
+      var following = grammarIntents(rest, speaker: speaker, context: context).filter {
+        $0.name != IntentCatalog.none
+      }
       if following.isEmpty, !rest.isEmpty {
         following = try fallback(
           text: rest.joined(separator: " "), tokens: rest, speaker: speaker, context: context
@@ -104,14 +106,20 @@ public struct IntentUnderstander: Sendable {
   }
 
   /// The intents the grammar finds with enough confidence, segment by segment; empty when it finds none.
+  /// Segments that match an out-of-scope template are left out, and when every segment does, the
+  /// answer is `none`.
   private func grammarIntents(_ tokens: [String], speaker: Zone?, context: DialogueContext)
     -> [UnderstoodIntent]
   {
     guard let segments = bestSegmentation(tokens), segments.confidence >= configuration.grammarThreshold
     else { return [] }
+    let inScope = segments.matches.filter { $0.intent != IntentCatalog.none }
+    if inScope.isEmpty {
+      return [UnderstoodIntent(name: IntentCatalog.none, confidence: segments.confidence, stage: .grammar)]
+    }
     var intents: [UnderstoodIntent] = []
     var working = context
-    for match in segments.matches {
+    for match in inScope {
       let resolved = resolve(match, stage: .grammar, speaker: speaker, context: working)
       guard !resolved.isEmpty else { continue }
       intents += resolved

@@ -3,7 +3,8 @@ public struct SpeechGrammar: Sendable, Equatable {
   /// The grammar text (`#JSGF V1.0;` header, one rule per intent and list, one public rule).
   public var text: String
   /// Templates left out, each as `intent: template (reason)`: open slots such as destinations
-  /// cannot be written as a finite grammar, and a vocabulary may lack a word.
+  /// cannot be written as a finite grammar, a vocabulary may lack a word, and out-of-scope (`none`)
+  /// templates are not commands.
   public var omitted: [String]
   /// Template words missing from the vocabulary given (their phrases were left out).
   public var unknownWords: Set<String>
@@ -15,7 +16,8 @@ public struct SpeechGrammar: Sendable, Equatable {
 ///
 /// Words are lower-case without punctuation; list slots and numeric slots become rules over finite
 /// words; contacts come from the contact list; templates with open (`text`) slots are left out and
-/// listed in `SpeechGrammar.omitted`. Follow-up templates are included: they are what people say.
+/// listed in `SpeechGrammar.omitted`, as are out-of-scope templates. Follow-up templates are
+/// included: they are what people say.
 /// The matcher's filler words are not: only "please" may open or close a command.
 public enum JSGFGenerator {
   private static let numberRules = """
@@ -62,7 +64,7 @@ public enum JSGFGenerator {
     var byIntent: [String: [String]] = [:]
     var order: [String] = []
     for template in grammar.templates {
-      var reason: String?
+      var reason: String? = template.intent == IntentCatalog.none ? "out of scope" : nil
       TemplateSyntax.visitSlots(template.nodes) { _, kind in
         if kind == BuiltinSlotKind.text.rawValue { reason = "open slot" }
         if kind == BuiltinSlotKind.callSign.rawValue { reason = "call letters" }

@@ -5,7 +5,8 @@ import Testing
 @Suite struct GrammarTests {
   @Test func projectGrammarLoadsAndUsesOnlyCatalogIntents() throws {
     let grammar = try Support.grammar()
-    let intents = Set(grammar.templates.map(\.intent))
+    var intents = Set(grammar.templates.map(\.intent))
+    #expect(intents.remove(IntentCatalog.none) != nil, "no out-of-scope templates")
     #expect(intents.allSatisfy { IntentCatalog.v1.entry($0) != nil })
     let catalog = Set(IntentCatalog.v1.entries.keys)
     #expect(intents == catalog, "intents without templates: \(catalog.subtracting(intents).sorted())")
@@ -25,6 +26,7 @@ import Testing
     ("intent media.pause\n  pause\n  pause", 3, "template repeats the one on line 2"),
     ("  pause", 1, "indented line outside a 'list' or 'intent' block"),
     ("intent media.pause\n  pause => state", 2, "fixed slot must be 'slot=value', found ' state'"),
+    ("intent none\n  set an alarm => time=six", 2, "'none' templates set no slots"),
   ])
   func badGrammarNamesFileLineAndRule(source: String, line: Int, message: String) {
     #expect(throws: GrammarError(file: "bad.grammar", line: line, message: message)) {

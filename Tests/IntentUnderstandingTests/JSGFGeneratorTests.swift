@@ -50,6 +50,7 @@ import Testing
     let speech = JSGFGenerator.generate(try Support.grammar(), contacts: Support.contacts)
     #expect(speech.words.allSatisfy { $0.allSatisfy { $0.isASCII && $0.isLowercase && $0.isLetter } })
     #expect(speech.omitted.contains { $0.hasPrefix("navigation.navigate: ") && $0.hasSuffix("(open slot)") })
+    #expect(speech.omitted.contains { $0.hasPrefix("none: ") && $0.hasSuffix("(out of scope)") })
     #expect(!speech.text.contains("{"))
     #expect(speech.text.contains("<slot_contact> = (anna berg)"))
     #expect(speech.text.contains("<list_zone> = "))

@@ -224,6 +224,20 @@ import Testing
     #expect(song.intents.map(\.name) == ["media.play"])
   }
 
+  /// Requests for things that are not the car's (a kitchen light, an alarm) are `none`, though a
+  /// catalog template nearly matches them; a request for the car beside one is still heard.
+  @Test func requestsOutsideTheCarAreNoneNotANearMatch() throws {
+    for text in ["switch on the garage lights", "set an alarm for seven tomorrow", "call me a taxi"] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.isOutOfScope, "\(text): \(result.intents.map(\.name))")
+      #expect(result.intents.first?.stage == .grammar, "\(text)")
+    }
+    let mixed = try understander.understand("turn off the bedroom lamp and play some jazz", speaker: .driver)
+    #expect(mixed.intents.map(\.name) == ["media.play"])
+    let cabin = try understander.understand("switch on the reading lights", speaker: .driver)
+    #expect(cabin.intents.map(\.name) == ["lights.interior"])
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
