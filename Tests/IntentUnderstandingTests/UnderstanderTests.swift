@@ -238,6 +238,34 @@ import Testing
     #expect(cabin.intents.map(\.name) == ["lights.interior"])
   }
 
+  /// Everyday wordings of catalog requests that once fell to stage 2 or to a near match: indirect
+  /// weather questions, pencilled-in appointments, "why are we crawling", "redial", a chain store
+  /// nearby, a warning light.
+  @Test func everydayWordingsReachTheirIntents() throws {
+    for (text, intent) in [
+      ("will it brighten up this afternoon", "weather.query"),
+      ("is there a frost warning for tonight", "weather.query"),
+      ("pencil in lunch with tom on friday", "calendar.add"),
+      ("schedule a video call with the landlord tomorrow", "calendar.add"),
+      ("stop reading out please", "assistant.cancel"),
+      ("we weren't talking to you", "assistant.cancel"),
+      ("what was that number again", "assistant.repeat"),
+      ("are we going to make it in time", "navigation.eta"),
+      ("why are we crawling", "navigation.traffic"),
+      ("redial that number", "phone.call"),
+      ("is there a lidl around here", "navigation.find_nearby"),
+      ("find ev chargers coming up", "navigation.find_nearby"),
+      ("share my journey with anna", "navigation.share_location"),
+      ("heat the cabin up by three degrees", "climate.adjust_temperature"),
+      ("bring the temperature down to nineteen", "climate.set_temperature"),
+      ("restart from the beginning of this track", "media.previous"),
+      ("is the check engine light on", "vehicle.status"),
+    ] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == [intent], "\(text)")
+    }
+  }
+
   @Test func resultEncodesToAStableJSONShape() throws {
     let result = try understander.understand("set the passenger side to 21.5 degrees", speaker: .driver)
     let json = String(decoding: try result.jsonData(), as: UTF8.self)
