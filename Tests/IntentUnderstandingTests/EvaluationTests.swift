@@ -57,4 +57,26 @@ import Testing
     #expect(report.inScopeAccuracy >= 0.37)
     #expect(report.outOfScopeRecall >= 0.9)
   }
+
+  /// The dev set is for measuring only: none of its sentences of four words or more is a project
+  /// example or a sentence of the project's validation sets ("yes", "cancel that" or "call my
+  /// mother" are everyone's).
+  @Test(.enabled(if: FileManager.default.fileExists(atPath: Support.devSet.path)))
+  func noDevSentenceIsInTheProject() throws {
+    let dev = Set(
+      try IntentEvaluation.cases(contentsOf: Support.devSet).map { $0.text.lowercased() }.filter {
+        $0.split(separator: " ").count >= 4
+      })
+    let examples = try IntentExample.load(
+      contentsOf: Support.intentsDirectory.appendingPathComponent("examples.txt"))
+    #expect(examples.filter { dev.contains($0.text.lowercased()) }.map(\.text) == [])
+    for set in [
+      Support.validationSet, Support.hardValidationSet, Support.areasValidationSet,
+      Support.probesValidationSet, Support.unseenValidationSet,
+    ] {
+      let cases = try IntentEvaluation.cases(contentsOf: set)
+      #expect(
+        cases.filter { dev.contains($0.text.lowercased()) }.map(\.text) == [], "\(set.lastPathComponent)")
+    }
+  }
 }

@@ -16,6 +16,13 @@ enum Support {
   /// calendar, bare "stop", podcasts and audiobooks, and near-domain out-of-scope questions; held out
   /// from `examples.txt` and from the threshold sweep.
   static let areasValidationSet = fixtures.appendingPathComponent("validation-areas.jsonl")
+  /// Sentences a helper wrote for every area and for near-domain out-of-scope requests, without
+  /// seeing the grammar, the examples or the dev set; the fixes of `none.grammar`, station names and
+  /// everyday wordings were found with them.
+  static let probesValidationSet = fixtures.appendingPathComponent("validation-probes.jsonl")
+  /// Written the same way by another helper, and never read while changing the grammar or examples:
+  /// only its scores were looked at, before and after those fixes.
+  static let unseenValidationSet = fixtures.appendingPathComponent("validation-unseen.jsonl")
   /// The installed all-MiniLM-L6-v2 (`CABIN_MODEL_DIR` or `models/`), as the encoder tests use it.
   static let encoderDirectory =
     ProcessInfo.processInfo.environment["CABIN_MODEL_DIR"].map { URL(fileURLWithPath: $0) }
