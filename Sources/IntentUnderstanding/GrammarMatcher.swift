@@ -403,8 +403,8 @@ struct GrammarMatcher: Sendable {
     return cost
   }
 
-  /// One substituted, inserted or deleted letter in a word of five letters or more (shorter words
-  /// slip into other words too easily: "plan" and "play").
+  /// One substituted, inserted or deleted letter, or two neighbours swapped ("raido"), in a word of
+  /// five letters or more (shorter words slip into other words too easily: "plan" and "play").
   static func isSlip(_ expected: String, _ heard: String) -> Bool {
     let a = Array(expected.utf8)
     let b = Array(heard.utf8)
@@ -424,6 +424,9 @@ struct GrammarMatcher: Sendable {
         i += 1
       } else if b.count > a.count {
         j += 1
+      } else if i + 1 < a.count, a[i] == b[j + 1], a[i + 1] == b[j] {
+        i += 2
+        j += 2
       } else {
         i += 1
         j += 1

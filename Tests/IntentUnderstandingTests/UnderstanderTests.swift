@@ -139,6 +139,24 @@ import Testing
     #expect(slip.intents.map(\.name) == ["climate.ac"])
     let swapped = try understander.understand("up volume")
     #expect(swapped.intents.map(\.name) == ["volume.up"])
+    let transposed = try understander.understand("turn on the air conditoining")
+    #expect(transposed.intents.map(\.name) == ["climate.ac"])
+    let named = try understander.understand("alexa pause the podcast")
+    #expect(named.intents.map(\.name) == ["media.pause"])
+  }
+
+  /// Regression: "take the sound off mute" and "switch the mute off" muted, through stage 2, and
+  /// "switch the radio to mute" tuned the radio. Unmute templates alone then sent "put it on mute"
+  /// the other way in stage 2, where "on mute" sits near "off mute"; both have templates now.
+  @Test func muteAndUnmuteAreNotConfused() throws {
+    for (text, intent) in [
+      ("could you take the sound off mute", "volume.unmute"), ("switch the mute off", "volume.unmute"),
+      ("switch the radio to mute", "volume.mute"), ("go on mute please", "volume.mute"),
+      ("turn the stereo off", "media.pause"),
+    ] {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == [intent], "\(text)")
+    }
   }
 
   /// Regression: contractions typed without their apostrophe ("youre", "isnt") were unknown words.
