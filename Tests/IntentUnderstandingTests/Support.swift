@@ -16,9 +16,9 @@ enum Support {
   /// calendar, bare "stop", podcasts and audiobooks, and near-domain out-of-scope questions; held out
   /// from `examples.txt` and from the threshold sweep.
   static let areasValidationSet = fixtures.appendingPathComponent("validation-areas.jsonl")
-  /// Sentences a helper wrote for every area and for near-domain out-of-scope requests, without
-  /// seeing the grammar, the examples or the dev set; the fixes of `none.grammar`, station names and
-  /// everyday wordings were found with them.
+  /// Sentences two helpers wrote for every area and for near-domain out-of-scope requests, without
+  /// seeing the grammar, the examples or the dev set; the fixes of `none.grammar`, station names,
+  /// mute and unmute, and everyday wordings were found with them.
   static let probesValidationSet = fixtures.appendingPathComponent("validation-probes.jsonl")
   /// Written the same way by another helper, and never read while changing the grammar or examples:
   /// only its scores were looked at, before and after those fixes.
