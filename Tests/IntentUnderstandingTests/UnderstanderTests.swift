@@ -278,6 +278,10 @@ import Testing
       ("bring the temperature down to nineteen", "climate.set_temperature"),
       ("restart from the beginning of this track", "media.previous"),
       ("is the check engine light on", "vehicle.status"),
+      ("how far are we from the coast", "navigation.eta"),
+      ("roughly how many miles is it to leeds", "navigation.eta"),
+      ("let anna know by text that i am late", "message.send"),
+      ("play me the newest album by muse", "media.play"),
     ] {
       let result = try understander.understand(text, speaker: .driver)
       #expect(result.intents.map(\.name) == [intent], "\(text)")
