@@ -242,10 +242,15 @@ import Testing
     #expect(song.intents.map(\.name) == ["media.play"])
   }
 
-  /// Requests for things that are not the car's (a kitchen light, an alarm) are `none`, though a
-  /// catalog template nearly matches them; a request for the car beside one is still heard.
-  @Test func requestsOutsideTheCarAreNoneNotANearMatch() throws {
-    for text in ["switch on the garage lights", "set an alarm for seven tomorrow", "call me a taxi"] {
+  /// Requests for things that are not the car's (a kitchen light, an alarm), or for car functions
+  /// outside the catalog (fog lights, the tailgate), are `none`, though a catalog template nearly
+  /// matches them; a request for the car beside one is still heard.
+  @Test func requestsOutsideTheCatalogAreNoneNotANearMatch() throws {
+    for text in [
+      "switch on the garage lights", "set an alarm for seven tomorrow", "call me a taxi",
+      "put the fog lights on",
+      "pop the tailgate",
+    ] {
       let result = try understander.understand(text, speaker: .driver)
       #expect(result.isOutOfScope, "\(text): \(result.intents.map(\.name))")
       #expect(result.intents.first?.stage == .grammar, "\(text)")
