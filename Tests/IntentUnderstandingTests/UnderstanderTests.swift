@@ -149,13 +149,33 @@ import Testing
   /// "switch the radio to mute" tuned the radio. Unmute templates alone then sent "put it on mute"
   /// the other way in stage 2, where "on mute" sits near "off mute"; both have templates now.
   @Test func muteAndUnmuteAreNotConfused() throws {
-    for (text, intent) in [
+    try expectOneIntent([
       ("could you take the sound off mute", "volume.unmute"), ("switch the mute off", "volume.unmute"),
       ("switch the radio to mute", "volume.mute"), ("go on mute please", "volume.mute"),
       ("turn the stereo off", "media.pause"),
-    ] {
+    ])
+  }
+
+  /// Expects each text, said by the driver, to be understood as `intent` alone with `slot` set to
+  /// the value given.
+  private func expectOneIntent(
+    _ intent: String, slot: String, _ cases: [(text: String, value: SlotValue)],
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    for (text, value) in cases {
       let result = try understander.understand(text, speaker: .driver)
-      #expect(result.intents.map(\.name) == [intent], "\(text)")
+      #expect(result.intents.map(\.name) == [intent], "\(text)", sourceLocation: sourceLocation)
+      #expect(result.intents.first?.slots[slot] == value, "\(text)", sourceLocation: sourceLocation)
+    }
+  }
+
+  /// Expects each text, said by the driver, to be understood as its one intent.
+  private func expectOneIntent(
+    _ cases: [(text: String, intent: String)], sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
+    for (text, intent) in cases {
+      let result = try understander.understand(text, speaker: .driver)
+      #expect(result.intents.map(\.name) == [intent], "\(text)", sourceLocation: sourceLocation)
     }
   }
 
@@ -204,40 +224,34 @@ import Testing
   /// train", and "find a police station" as one called "police". A station of the kind asked for is
   /// a place nearby, as "get me to the gas station" is.
   @Test func placesCalledStationsAreNotRadioStations() throws {
-    let places = [
-      ("get me to the train station", "transit"), ("find a police station", "police"),
-      ("look for the closest train station", "transit"),
-    ]
-    for (text, category) in places {
-      let result = try understander.understand(text, speaker: .driver)
-      #expect(result.intents.map(\.name) == ["navigation.find_nearby"], "\(text)")
-      #expect(result.intents.first?.slots["category"] == .choice(category), "\(text)")
-    }
+    try expectOneIntent(
+      "navigation.find_nearby", slot: "category",
+      [
+        ("get me to the train station", .choice("transit")), ("find a police station", .choice("police")),
+        ("look for the closest train station", .choice("transit")),
+      ])
     let radio = try understander.understand("find a jazz station", speaker: .driver)
     #expect(radio.intents.map(\.name) == ["radio.play"])
   }
 
   /// Regression: "put on the next track" played a track called "the next track".
   @Test func putOnTheNextTrackSkipsToIt() throws {
-    for text in [
-      "put on the following track", "could you put on the next tune", "put on the next track please",
-    ] {
-      let result = try understander.understand(text, speaker: .driver)
-      #expect(result.intents.map(\.name) == ["media.next"], "\(text)")
-    }
+    try expectOneIntent(
+      ["put on the following track", "could you put on the next tune", "put on the next track please"].map {
+        ($0, "media.next")
+      })
   }
 
   /// A station is often named with "radio" or "fm" in it, and those names read as radio stations,
   /// not as songs called "bbc radio four".
   @Test func stationsNamedWithRadioOrFMAreRadioStations() throws {
-    for (text, station) in [
-      ("put on bbc radio four", "bbc radio four"), ("could you play heart fm", "heart fm"),
-      ("tune into radio one please", "radio one"), ("switch to magic radio 105 4", "magic radio 105 4"),
-    ] {
-      let result = try understander.understand(text, speaker: .driver)
-      #expect(result.intents.map(\.name) == ["radio.play"], "\(text)")
-      #expect(result.intents.first?.slots["station"] == .text(station), "\(text)")
-    }
+    try expectOneIntent(
+      "radio.play", slot: "station",
+      [
+        ("put on bbc radio four", .text("bbc radio four")), ("could you play heart fm", .text("heart fm")),
+        ("tune into radio one please", .text("radio one")),
+        ("switch to magic radio 105 4", .text("magic radio 105 4")),
+      ])
     let song = try understander.understand("play video killed the radio star", speaker: .driver)
     #expect(song.intents.map(\.name) == ["media.play"])
   }
@@ -265,7 +279,7 @@ import Testing
   /// weather questions, pencilled-in appointments, "why are we crawling", "redial", a chain store
   /// nearby, a warning light.
   @Test func everydayWordingsReachTheirIntents() throws {
-    for (text, intent) in [
+    try expectOneIntent([
       ("will it brighten up this afternoon", "weather.query"),
       ("is there a frost warning for tonight", "weather.query"),
       ("pencil in lunch with tom on friday", "calendar.add"),
@@ -287,10 +301,7 @@ import Testing
       ("roughly how many miles is it to leeds", "navigation.eta"),
       ("let anna know by text that i am late", "message.send"),
       ("play me the newest album by muse", "media.play"),
-    ] {
-      let result = try understander.understand(text, speaker: .driver)
-      #expect(result.intents.map(\.name) == [intent], "\(text)")
-    }
+    ])
   }
 
   @Test func resultEncodesToAStableJSONShape() throws {
