@@ -10,7 +10,7 @@ enum Normalizer {
     "there's": ["there", "is"], "where's": ["where", "is"], "how's": ["how", "is"],
     "who's": ["who", "is"], "when's": ["when", "is"], "let's": ["let", "us"],
     "he's": ["he", "is"], "she's": ["she", "is"], "can't": ["can", "not"],
-    "won't": ["will", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"],
+    "won't": ["will", "not"], "shan't": ["shall", "not"], "ain't": ["is", "not"], "cannot": ["can", "not"],
   ]
   /// Contractions typed or transcribed without their apostrophe ("dont", "thats", "youre"); forms that
   /// are also words ("its", "ill", "id", "were", "well") are left alone.

@@ -301,6 +301,7 @@ import Testing
       ("roughly how many miles is it to leeds", "navigation.eta"),
       ("let anna know by text that i am late", "message.send"),
       ("play me the newest album by muse", "media.play"),
+      ("i cannot hear the podcast", "volume.up"), ("sorry i can't understand you", "assistant.repeat"),
     ])
   }
 
