@@ -262,8 +262,7 @@ import Testing
   @Test func requestsOutsideTheCatalogAreNoneNotANearMatch() throws {
     for text in [
       "switch on the garage lights", "set an alarm for seven tomorrow", "call me a taxi",
-      "put the fog lights on",
-      "pop the tailgate",
+      "put the fog lights on", "pop the tailgate", "sound the horn", "recline my seat a bit",
     ] {
       let result = try understander.understand(text, speaker: .driver)
       #expect(result.isOutOfScope, "\(text): \(result.intents.map(\.name))")
@@ -302,6 +301,17 @@ import Testing
       ("let anna know by text that i am late", "message.send"),
       ("play me the newest album by muse", "media.play"),
       ("i cannot hear the podcast", "volume.up"), ("sorry i can't understand you", "assistant.repeat"),
+      ("has jo replied yet", "message.read"),
+      ("did anybody message me today", "message.read"),
+      ("set the destination to the harbour", "navigation.navigate"),
+      ("what's causing this tailback", "navigation.traffic"),
+      ("carry on with my podcast", "media.resume"),
+      ("stop repeating this song", "media.playback_mode"),
+      ("blast the blower", "climate.fan"),
+      ("cool the back down to twenty", "climate.set_temperature"),
+      ("what does that red symbol on the dashboard mean", "vehicle.status"),
+      ("do we need to stop for fuel before we reach bristol", "vehicle.can_reach"),
+      ("it's a bit parky in here", "climate.feel"),
     ])
   }
 
