@@ -64,13 +64,14 @@ public enum JSGFGenerator {
     var byIntent: [String: [String]] = [:]
     var order: [String] = []
     for template in grammar.templates {
-      var reason: String? = template.intent == IntentCatalog.none ? "out of scope" : nil
+      var reason: String?
       TemplateSyntax.visitSlots(template.nodes) { _, kind in
         if kind == BuiltinSlotKind.text.rawValue { reason = "open slot" }
         if kind == BuiltinSlotKind.callSign.rawValue { reason = "call letters" }
         if kind == BuiltinSlotKind.stationName.rawValue { reason = "station name" }
         if kind == BuiltinSlotKind.contact.rawValue, contactPhrases.isEmpty { reason = "no contacts" }
       }
+      if template.intent == IntentCatalog.none { reason = "out of scope" }
       if let reason {
         omitted.append("\(template.intent): \(template.source) (\(reason))")
         continue
